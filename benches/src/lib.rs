@@ -1,0 +1,1 @@
+//! ringbolt-benches: criterion benches and the comparison binary.

@@ -1,0 +1,1 @@
+//! ringbolt-tests: integration, stress and fault tests live in `tests/`.
