@@ -1,1 +1,27 @@
-//! ringbolt-benches: criterion benches and the comparison binary.
+//! ringbolt-benches: criterion benches and the `ringbolt-bench` comparison
+//! binary, measuring ringbolt against tokio with the same worker count.
+//!
+//! - [`runtimes`]: the [`BenchRuntime`](runtimes::BenchRuntime) trait both
+//!   runtimes implement, so every workload is written once.
+//! - [`workloads`]: the registry of workloads, one file per family
+//!   (`workloads/scheduler.rs`); criterion benches and the binary call the
+//!   same functions.
+//! - [`driver`]: interleaved rounds in one process, with a hang watchdog.
+//! - [`stats`], [`report`]: medians, ratios and the Markdown/CSV/SVG output.
+//! - [`cli`]: the binary's arguments.
+//!
+//! ```text
+//! cargo run --release -p ringbolt-benches --bin ringbolt-bench -- --quick
+//! cargo bench -p ringbolt-benches --bench scheduler
+//! ```
+//!
+//! ringbolt itself is behind the `ringbolt` cargo feature; without it the
+//! ringbolt column reports "runtime did not build".
+
+pub mod cli;
+pub mod driver;
+pub mod latch;
+pub mod report;
+pub mod runtimes;
+pub mod stats;
+pub mod workloads;

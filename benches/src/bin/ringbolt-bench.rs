@@ -1,0 +1,61 @@
+//! `ringbolt-bench`: runs every workload on ringbolt and tokio in one
+//! process, interleaved over rounds, and writes `results/results.md`,
+//! `results/results.csv` and `results/ratios.svg`.
+//!
+//! ```text
+//! cargo run --release -p ringbolt-benches --bin ringbolt-bench -- --quick
+//! ```
+
+use std::process::ExitCode;
+
+use ringbolt_benches::{cli, driver, workloads};
+
+fn main() -> ExitCode {
+    let env_workers = std::env::var("RINGBOLT_BENCH_WORKERS").ok();
+    let args = match cli::parse(std::env::args().skip(1), env_workers.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("ringbolt-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.help {
+        print!("{}", cli::USAGE);
+        return ExitCode::SUCCESS;
+    }
+    if args.list {
+        for w in workloads::registry() {
+            println!("{:<20} {:<10} {}", w.name(), w.family(), w.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let selected = match workloads::select(args.workloads.as_deref()) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("ringbolt-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!(
+        "ringbolt-bench: {} workload(s), {} worker(s) per runtime, {} round(s){}",
+        selected.len(),
+        args.workers,
+        args.rounds,
+        if args.quick { ", quick" } else { "" }
+    );
+    let report = driver::run(&args, &selected);
+    print!("{}", report.table());
+    match report.write_to(&args.out) {
+        Ok(()) => {
+            eprintln!(
+                "wrote {0}/results.md, {0}/results.csv, {0}/ratios.svg",
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ringbolt-bench: writing {}: {e}", args.out.display());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! The state all workers share, the [`Handle`] that spawns onto it, and the
+//! [`Executor`] that owns the worker threads.
+
+use std::any::Any;
+use std::future::Future;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
+use std::thread::JoinHandle as ThreadHandle;
+use std::time::Duration;
+
+use crossbeam_deque::{Injector, Stealer};
+
+use crate::blocking::BlockingPool;
+use crate::idle::{Idle, MAX_WORKERS};
+use crate::metrics::{WorkerMetrics, WorkerMetricsSnapshot};
+use crate::park::{Park, ThreadPark, Unpark};
+use crate::registry::Registry;
+use crate::task::{JoinHandle, Runnable, TaskFuture};
+use crate::worker::{self, Schedule, WorkerStart};
+
+/// Shutdown hand-shake between the thread dropping the runtime and the
+/// workers: workers stop polling and report in; the dropping thread then
+/// drops every task while the workers' parkers (rings) are still alive; then
+/// the workers shut their parkers down and exit.
+#[derive(Debug, Default)]
+pub(crate) struct ShutdownSync {
+    state: Mutex<(usize, bool)>, // (workers stopped, tasks dropped)
+    cvar: Condvar,
+}
+
+impl ShutdownSync {
+    pub(crate) fn worker_stopped_then_wait(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 += 1;
+        self.cvar.notify_all();
+        while !s.1 {
+            s = self.cvar.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn wait_for_workers(&self, n: usize) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while s.0 < n {
+            s = self.cvar.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn tasks_dropped(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+        self.cvar.notify_all();
+    }
+}
+
+/// Everything the workers of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) injector: Injector<Runnable>,
+    pub(crate) stealers: Box<[Stealer<Runnable>]>,
+    pub(crate) unparkers: Box<[OnceLock<Box<dyn Unpark>>]>,
+    pub(crate) idle: Idle,
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) metrics: Box<[WorkerMetrics]>,
+    pub(crate) shutdown_sync: ShutdownSync,
+    /// Workers that reached their loop (and so take part in shutdown).
+    pub(crate) running: std::sync::atomic::AtomicUsize,
+    /// Data the embedding runtime attaches (see [`Builder::extension`]).
+    pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("workers", &self.stealers.len())
+            .field("shutdown", &self.shutdown)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Wakes one sleeping worker if the idle protocol says one should wake.
+    pub(crate) fn notify_one(&self) {
+        if let Some(w) = self.idle.worker_to_notify() {
+            if let Some(u) = self.unparkers[w].get() {
+                u.unpark();
+            }
+        }
+    }
+
+    /// Whether any queue a worker could take from holds a task.
+    pub(crate) fn has_visible_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+
+    /// Schedules from a thread that is not one of this runtime's workers.
+    pub(crate) fn schedule_remote(&self, runnable: Runnable) {
+        if self.is_shutdown() {
+            drop(runnable);
+            return;
+        }
+        self.injector.push(runnable);
+        self.notify_one();
+    }
+
+    fn unpark_all(&self) {
+        for u in self.unparkers.iter().filter_map(OnceLock::get) {
+            u.unpark();
+        }
+    }
+}
+
+/// A cheap, cloneable reference to a runtime, usable from any thread.
+#[derive(Clone, Debug)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Handle {
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Handle {
+        Handle { shared }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The handle of the runtime the current thread runs in (a worker, a
+    /// blocking-pool thread, or a thread inside `block_on` or
+    /// [`Handle::enter`]).
+    ///
+    /// # Panics
+    ///
+    /// Outside any ringbolt runtime, with a message saying so.
+    pub fn current() -> Handle {
+        Handle::try_current().expect(
+            "there is no ringbolt runtime on this thread: call this from a task, from \
+             inside Runtime::block_on, or after Handle::enter",
+        )
+    }
+
+    /// Like [`Handle::current`] but returns `None` outside a runtime.
+    pub fn try_current() -> Option<Handle> {
+        worker::current_shared().map(Handle::from_shared)
+    }
+
+    /// Makes this runtime the current one on this thread until the guard is
+    /// dropped, so that `spawn` works from a plain thread.
+    pub fn enter(&self) -> EnterGuard {
+        EnterGuard {
+            previous: worker::set_entered(Some(Arc::clone(&self.shared))),
+        }
+    }
+
+    /// Spawns a task. It may run, and move, on any worker.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.shared;
+        let Some(reservation) = shared.registry.reserve() else {
+            // Shut down: the task is created cancelled.
+            let (runnable, task) = async_task::spawn(TaskFuture::new(future, None), |_| {});
+            drop(runnable);
+            return JoinHandle::new(task);
+        };
+        let future = TaskFuture::new(
+            future,
+            Some((Arc::clone(&shared.registry), reservation.slot())),
+        );
+        let schedule_shared = Arc::clone(shared);
+        let (runnable, task) = async_task::Builder::new().spawn(
+            |_| future,
+            async_task::WithInfo(move |runnable, info: async_task::ScheduleInfo| {
+                let how = if info.woken_while_running {
+                    Schedule::Yield
+                } else {
+                    Schedule::Wake
+                };
+                worker::schedule(&schedule_shared, runnable, how);
+            }),
+        );
+        reservation.insert(runnable.waker());
+        worker::schedule(shared, runnable, Schedule::Spawn);
+        JoinHandle::new(task)
+    }
+
+    /// Runs a blocking closure on the blocking pool and returns a handle to
+    /// its result. A panic in `f` is reported through the handle.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let shared = Arc::clone(&self.shared);
+        let mut f = Some(f);
+        let future = TaskFuture::new(
+            std::future::poll_fn(move |_| {
+                std::task::Poll::Ready((f.take().expect("blocking job polled twice"))())
+            }),
+            None,
+        );
+        let (runnable, task) = async_task::spawn(future, move |runnable| {
+            shared.blocking.push(&shared, runnable)
+        });
+        runnable.schedule();
+        JoinHandle::new(task)
+    }
+
+    /// Runs `future` to completion on the current thread, sleeping in `park`
+    /// between polls. Tasks it spawns run on the workers.
+    ///
+    /// # Panics
+    ///
+    /// When called on a worker thread of a runtime (blocking a worker would
+    /// stall every task queued behind it).
+    pub fn block_on<P: Park, F: Future>(&self, park: &mut P, future: F) -> F::Output {
+        assert!(
+            !worker::on_worker_thread(),
+            "cannot block_on from inside a ringbolt worker: the worker would stop running \
+             its other tasks; await the future instead, or use spawn_blocking"
+        );
+        let _enter = self.enter();
+        worker::block_on(park, future)
+    }
+
+    /// [`Handle::block_on`] with a plain thread parker, for futures that do
+    /// no ringbolt I/O.
+    pub fn block_on_thread<F: Future>(&self, future: F) -> F::Output {
+        self.block_on(&mut ThreadPark::new(), future)
+    }
+
+    /// Number of worker threads.
+    pub fn num_workers(&self) -> usize {
+        self.shared.stealers.len()
+    }
+
+    /// Counters of worker `index` (tasks polled, steals, parks).
+    ///
+    /// # Panics
+    ///
+    /// If `index >= num_workers()`.
+    pub fn worker_metrics(&self, index: usize) -> WorkerMetricsSnapshot {
+        self.shared.metrics[index].snapshot()
+    }
+
+    /// The extension attached with [`Builder::extension`], if it is a `T`.
+    pub fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        Arc::clone(self.shared.extension.as_ref()?).downcast().ok()
+    }
+
+    /// Tasks spawned and not yet finished or dropped.
+    pub fn num_alive_tasks(&self) -> usize {
+        self.shared.registry.len()
+    }
+
+    /// Threads currently in the blocking pool.
+    pub fn num_blocking_threads(&self) -> usize {
+        self.shared.blocking.num_threads()
+    }
+}
+
+/// Returned by [`Handle::enter`]; restores the previous runtime context when
+/// dropped.
+#[derive(Debug)]
+pub struct EnterGuard {
+    previous: Option<Arc<Shared>>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        worker::set_entered(self.previous.take());
+    }
+}
+
+/// Options for an [`Executor`].
+#[derive(Clone)]
+pub struct Builder {
+    extension: Option<Arc<dyn Any + Send + Sync>>,
+    workers: usize,
+    thread_name: String,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("workers", &self.workers)
+            .field("thread_name", &self.thread_name)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            extension: None,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            thread_name: "ringbolt-worker".into(),
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Builder {
+    /// Defaults: one worker per core, 512 blocking threads kept 10 s idle.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Number of worker threads (at least 1).
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.workers = n;
+        self
+    }
+
+    /// Name given to worker threads (blocking threads get `NAME-blocking`).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Attaches data that every [`Handle`] of the executor can reach with
+    /// [`Handle::extension`] (the runtime keeps its per-worker ring metrics
+    /// there).
+    pub fn extension(&mut self, data: Arc<dyn Any + Send + Sync>) -> &mut Self {
+        self.extension = Some(data);
+        self
+    }
+
+    /// Upper bound of the blocking pool.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for a job before it exits.
+    pub fn blocking_keep_alive(&mut self, d: Duration) -> &mut Self {
+        self.blocking_keep_alive = d;
+        self
+    }
+
+    /// Starts the workers. `start` runs on each new worker thread: it builds
+    /// that thread's [`Park`] (where the runtime creates the thread's ring)
+    /// and calls [`WorkerStart::run`] with it. An error from any worker's
+    /// `start` stops the others and is returned.
+    pub fn build<S>(&self, start: S) -> io::Result<Executor>
+    where
+        S: Fn(WorkerStart) -> io::Result<()> + Send + Sync + 'static,
+    {
+        let n = self.workers;
+        if n == 0 || n > MAX_WORKERS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("worker_threads must be between 1 and {MAX_WORKERS}, got {n}"),
+            ));
+        }
+        let locals: Vec<_> = (0..n)
+            .map(|_| crossbeam_deque::Worker::new_fifo())
+            .collect();
+        let shared = Arc::new(Shared {
+            injector: Injector::new(),
+            stealers: locals.iter().map(|w| w.stealer()).collect(),
+            unparkers: (0..n).map(|_| OnceLock::new()).collect(),
+            idle: Idle::new(n),
+            shutdown: AtomicBool::new(false),
+            registry: Arc::new(Registry::new(n)),
+            blocking: BlockingPool::new(
+                self.max_blocking_threads,
+                self.blocking_keep_alive,
+                format!("{}-blocking", self.thread_name),
+            ),
+            metrics: (0..n).map(|_| WorkerMetrics::default()).collect(),
+            shutdown_sync: ShutdownSync::default(),
+            running: std::sync::atomic::AtomicUsize::new(0),
+            extension: self.extension.clone(),
+        });
+        let start = Arc::new(start);
+        let (ready_tx, ready_rx) = mpsc::channel::<io::Result<()>>();
+        let mut threads = Vec::with_capacity(n);
+        let mut executor = Executor {
+            handle: Handle::from_shared(Arc::clone(&shared)),
+            threads: Vec::new(),
+        };
+        for (index, local) in locals.into_iter().enumerate() {
+            let ws = WorkerStart::new(index, Arc::clone(&shared), local, ready_tx.clone());
+            let start = Arc::clone(&start);
+            let ready = ready_tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("{}-{index}", self.thread_name))
+                .spawn(move || {
+                    if let Err(e) = start(ws) {
+                        let _ = ready.send(Err(e));
+                    }
+                });
+            match spawned {
+                Ok(t) => threads.push(t),
+                Err(e) => {
+                    executor.threads = threads;
+                    return Err(e);
+                }
+            }
+        }
+        drop(ready_tx);
+        executor.threads = threads;
+        for _ in 0..n {
+            match ready_rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e), // `executor` drops: the others shut down
+                Err(_) => {
+                    return Err(io::Error::other(
+                        "a ringbolt worker thread exited during start-up",
+                    ))
+                }
+            }
+        }
+        Ok(executor)
+    }
+}
+
+/// A running set of worker threads. Dropping it shuts the runtime down:
+/// every task is dropped (each destructor runs once), every worker's parker
+/// is shut down, and the worker threads are joined.
+#[derive(Debug)]
+pub struct Executor {
+    handle: Handle,
+    threads: Vec<ThreadHandle<()>>,
+}
+
+impl Executor {
+    /// A builder.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// An executor of `workers` threads parking on [`ThreadPark`]s (no I/O).
+    pub fn with_thread_parks(workers: usize) -> io::Result<Executor> {
+        Builder::new()
+            .worker_threads(workers)
+            .build(|ws| ws.run(ThreadPark::new()))
+    }
+
+    /// The handle of this executor.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Shuts down now (see the type's docs). Called by `Drop`.
+    pub fn shutdown(&mut self) {
+        let shared = Arc::clone(&self.handle.shared);
+        let threads = std::mem::take(&mut self.threads);
+        if shared.shutdown.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let shutdown = move || {
+            shared.unpark_all();
+            let running = shared.running.load(Ordering::Acquire);
+            shared.shutdown_sync.wait_for_workers(running);
+            // Every worker has stopped polling and dropped its local tasks;
+            // their rings are still alive. Drop everything else now.
+            loop {
+                match shared.injector.steal() {
+                    crossbeam_deque::Steal::Success(r) => drop(r),
+                    crossbeam_deque::Steal::Retry => continue,
+                    crossbeam_deque::Steal::Empty => break,
+                }
+            }
+            for waker in shared.registry.close() {
+                waker.wake();
+            }
+            shared.blocking.shutdown();
+            shared.shutdown_sync.tasks_dropped();
+            for t in threads {
+                let _ = t.join();
+            }
+        };
+        if worker::on_worker_thread() {
+            // Dropped from inside a task: this worker must return to its loop
+            // to take part, so finish on another thread.
+            std::thread::spawn(shutdown);
+        } else {
+            shutdown();
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,256 @@
+//! Task handles: [`JoinHandle`], [`JoinError`], and the wrapper that catches
+//! a task's panic so the worker survives it.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use crate::registry::{Registry, Slot};
+
+/// What a task's future ends with: its output, or the payload of its panic.
+pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
+
+/// Wraps a spawned future: catches a panic in `poll` and turns it into an
+/// outcome, and leaves the runtime's task registry when it is dropped
+/// (completed, cancelled, or dropped at shutdown).
+pub(crate) struct TaskFuture<F> {
+    future: F,
+    registry: Option<(Arc<Registry>, Slot)>,
+}
+
+impl<F> TaskFuture<F> {
+    pub(crate) fn new(future: F, registry: Option<(Arc<Registry>, Slot)>) -> Self {
+        TaskFuture { future, registry }
+    }
+}
+
+impl<F: Future> Future for TaskFuture<F> {
+    type Output = Outcome<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of
+        // `self`, and `TaskFuture`'s `Drop` does not move it either (it only
+        // touches `registry`, which is not pinned).
+        let future = unsafe { self.map_unchecked_mut(|s| &mut s.future) };
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+impl<F> Drop for TaskFuture<F> {
+    fn drop(&mut self) {
+        if let Some((registry, slot)) = self.registry.take() {
+            registry.remove(slot);
+        }
+    }
+}
+
+/// The task type the executor schedules.
+pub(crate) type Runnable = async_task::Runnable;
+
+/// An owned permission to await a spawned task's result.
+///
+/// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked or
+/// was aborted. Dropping the handle *detaches* the task: it keeps running.
+pub struct JoinHandle<T> {
+    task: Mutex<Option<async_task::FallibleTask<Outcome<T>>>>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(task: async_task::Task<Outcome<T>>) -> Self {
+        JoinHandle {
+            task: Mutex::new(Some(task.fallible())),
+        }
+    }
+
+    /// Cancels the task. An idle task's future is dropped by the runtime
+    /// soon after; a running one is dropped when its current poll returns.
+    /// Awaiting the handle afterwards gives [`JoinError::is_cancelled`],
+    /// unless the task had already finished, in which case nothing changes
+    /// and its output is still returned.
+    pub fn abort(&self) {
+        let mut task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if task.as_ref().is_some_and(|t| !t.is_finished()) {
+            // Dropping an async-task handle cancels the task: an idle task is
+            // scheduled once more so that a worker drops its future.
+            drop(task.take());
+        }
+    }
+
+    /// Whether the task has finished: completed, panicked, or been aborted.
+    pub fn is_finished(&self) -> bool {
+        let task = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        task.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if ringbolt_coop::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let mut guard = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(task) = guard.as_mut() else {
+            return Poll::Ready(Err(JoinError::cancelled()));
+        };
+        match Pin::new(task).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(outcome) => {
+                // The task is done; leave the handle in the aborted state so
+                // a stray second poll cannot reach the finished task.
+                guard.take();
+                Poll::Ready(match outcome {
+                    Some(Ok(v)) => Ok(v),
+                    Some(Err(payload)) => Err(JoinError::panic(payload)),
+                    None => Err(JoinError::cancelled()),
+                })
+            }
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let task = self.task.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some(task) = task.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+/// Why a task gave no output: it was cancelled, or it panicked.
+pub struct JoinError {
+    repr: Repr,
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(Mutex::new(payload)),
+        }
+    }
+
+    /// The task was aborted, or dropped at runtime shutdown.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload. Panics if the task was cancelled instead; see
+    /// [`try_into_panic`](JoinError::try_into_panic).
+    ///
+    /// ```
+    /// # let rt = ringbolt_executor::Executor::with_thread_parks(1).unwrap();
+    /// let err = rt.handle().block_on_thread(rt.handle().spawn(async { panic!("boom") })).unwrap_err();
+    /// let payload = err.into_panic();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("JoinError::into_panic called on a cancelled task")
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(p) => Ok(p.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Cancelled => Err(self),
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task was cancelled"),
+            Repr::Panic(p) => {
+                let p = p.lock().unwrap_or_else(|e| e.into_inner());
+                match panic_message(&**p) {
+                    Some(msg) => write!(f, "task panicked with message {msg:?}"),
+                    None => write!(f, "task panicked"),
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled"),
+            Repr::Panic(_) => write!(f, "JoinError::Panic({self})"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e.to_string())
+    }
+}
+
+/// Yields once to the scheduler: the task goes to the back of the run queue
+/// and its siblings run first.
+///
+/// ```
+/// # let rt = ringbolt_executor::Executor::with_thread_parks(1).unwrap();
+/// # rt.handle().block_on_thread(async {
+/// ringbolt_executor::yield_now().await;
+/// # });
+/// ```
+pub async fn yield_now() {
+    struct YieldNow(bool);
+    impl Future for YieldNow {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                return Poll::Ready(());
+            }
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+    YieldNow(false).await
+}

@@ -1,0 +1,364 @@
+//! The worker loop, the thread-local worker context, and `block_on`.
+//!
+//! One tick of a worker:
+//! 1. pick a task: the LIFO slot (at most [`MAX_LIFO_POLLS`] in a row), the
+//!    local queue, the injector (checked first every [`INTERVAL`] ticks so it
+//!    cannot starve), or half of a random victim's queue;
+//! 2. poll it inside a fresh cooperative budget, catching panics;
+//! 3. every [`INTERVAL`] ticks, and whenever it runs dry, give the parker a
+//!    zero-timeout turn (the runtime reaps and submits I/O there);
+//! 4. with nothing anywhere: sleep in the parker, following the idle protocol
+//!    of [`crate::idle`].
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use crossbeam_deque::{Steal, Worker};
+
+use crate::metrics::bump;
+use crate::park::{Park, Unpark};
+use crate::scheduler::Shared;
+use crate::task::Runnable;
+
+/// Ticks between I/O turns, and between injector-first picks.
+const INTERVAL: u32 = 61;
+/// LIFO-slot polls in a row before the slot's task goes to the queue's back.
+const MAX_LIFO_POLLS: u32 = 3;
+
+/// How a runnable reached the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Schedule {
+    /// Newly spawned: back of the queue.
+    Spawn,
+    /// Woken by someone else: the LIFO slot if woken by the running task.
+    Wake,
+    /// Woke itself while running (`yield_now`): back of the queue.
+    Yield,
+}
+
+/// The per-thread state of a running worker.
+struct Core {
+    index: usize,
+    shared: Arc<Shared>,
+    local: Worker<Runnable>,
+    lifo: Cell<Option<Runnable>>,
+    in_poll: Cell<bool>,
+    rng: Cell<u32>,
+}
+
+thread_local! {
+    /// The worker running on this thread, or null. Set by [`WorkerStart::run`]
+    /// for the whole of the worker loop.
+    static CORE: Cell<*const Core> = const { Cell::new(ptr::null()) };
+    /// The runtime entered on a non-worker thread (`block_on`, `enter`,
+    /// blocking pool).
+    static ENTERED: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+}
+
+fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let p = CORE.with(Cell::get);
+    // SAFETY: CORE is non-null only between `CoreGuard::set` and the guard's
+    // drop inside `WorkerStart::run`, which keeps the `Core` alive on its
+    // stack for that whole time; the pointer is only read on this thread
+    // (the thread-local is not shared), so the `Core` outlives this borrow.
+    f(unsafe { p.as_ref() })
+}
+
+/// Sets CORE for the duration of the worker loop.
+struct CoreGuard;
+
+impl CoreGuard {
+    fn set(core: &Core) -> CoreGuard {
+        CORE.with(|c| c.set(core));
+        CoreGuard
+    }
+}
+
+impl Drop for CoreGuard {
+    fn drop(&mut self) {
+        CORE.with(|c| c.set(ptr::null()));
+    }
+}
+
+pub(crate) fn on_worker_thread() -> bool {
+    with_core(|c| c.is_some())
+}
+
+pub(crate) fn current_shared() -> Option<Arc<Shared>> {
+    with_core(|c| c.map(|c| Arc::clone(&c.shared))).or_else(|| ENTERED.with(|e| e.borrow().clone()))
+}
+
+pub(crate) fn set_entered(shared: Option<Arc<Shared>>) -> Option<Arc<Shared>> {
+    ENTERED.with(|e| e.replace(shared))
+}
+
+/// The index of the worker running on this thread, if any.
+pub fn current_worker_index() -> Option<usize> {
+    with_core(|c| c.map(|c| c.index))
+}
+
+/// Routes a runnable to the right queue.
+pub(crate) fn schedule(shared: &Arc<Shared>, runnable: Runnable, how: Schedule) {
+    if shared.is_shutdown() {
+        // Dropping the runnable drops the future (once) and marks the task
+        // cancelled for its handle.
+        drop(runnable);
+        return;
+    }
+    with_core(|core| match core {
+        Some(core) if Arc::ptr_eq(&core.shared, shared) => core.schedule_local(runnable, how),
+        _ => shared.schedule_remote(runnable),
+    })
+}
+
+impl Core {
+    fn schedule_local(&self, runnable: Runnable, how: Schedule) {
+        if how == Schedule::Wake && self.in_poll.get() {
+            match self.lifo.replace(Some(runnable)) {
+                // The running task's successor: nothing new is stealable.
+                None => return,
+                Some(previous) => self.local.push(previous),
+            }
+        } else {
+            self.local.push(runnable);
+        }
+        self.shared.notify_one();
+    }
+
+    fn next_rand(&self) -> u32 {
+        // xorshift32: victim choice only needs to be cheap and spread.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    fn pop_injector(&self) -> Option<Runnable> {
+        loop {
+            match self.shared.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(r) => return Some(r),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    fn steal(&self) -> Option<Runnable> {
+        let stealers = &self.shared.stealers;
+        let n = stealers.len();
+        let start = self.next_rand() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            loop {
+                match stealers[victim].steal_batch_and_pop(&self.local) {
+                    Steal::Success(r) => {
+                        bump(&self.shared.metrics[self.index].steals);
+                        return Some(r);
+                    }
+                    Steal::Empty => break,
+                    Steal::Retry => continue,
+                }
+            }
+        }
+        self.pop_injector()
+    }
+
+    fn run_task(&self, runnable: Runnable) {
+        bump(&self.shared.metrics[self.index].polls);
+        self.in_poll.set(true);
+        // The task wrapper catches panics from `poll`; this catches a panic
+        // from a destructor run inside `run`, so the worker lives on.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            ringbolt_coop::with_budget(|| runnable.run())
+        }));
+        self.in_poll.set(false);
+    }
+
+    fn drop_all_tasks(&self) {
+        drop(self.lifo.take());
+        while let Some(r) = self.local.pop() {
+            drop(r);
+        }
+    }
+}
+
+/// Given to the `start` closure of [`crate::Builder::build`] on each new
+/// worker thread.
+#[derive(Debug)]
+pub struct WorkerStart {
+    index: usize,
+    shared: Arc<Shared>,
+    local: Worker<Runnable>,
+    ready: mpsc::Sender<io::Result<()>>,
+}
+
+impl WorkerStart {
+    pub(crate) fn new(
+        index: usize,
+        shared: Arc<Shared>,
+        local: Worker<Runnable>,
+        ready: mpsc::Sender<io::Result<()>>,
+    ) -> WorkerStart {
+        WorkerStart {
+            index,
+            shared,
+            local,
+            ready,
+        }
+    }
+
+    /// This worker's index, `0..num_workers`.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Runs the worker loop with `park` until the runtime shuts down.
+    pub fn run<P: Park>(self, mut park: P) -> io::Result<()> {
+        let shared = self.shared;
+        let registered = shared.unparkers[self.index].set(Box::new(park.unparker()));
+        assert!(registered.is_ok(), "worker {} started twice", self.index);
+        shared.running.fetch_add(1, Ordering::AcqRel);
+        let _ = self.ready.send(Ok(()));
+        let core = Core {
+            index: self.index,
+            shared,
+            local: self.local,
+            lifo: Cell::new(None),
+            in_poll: Cell::new(false),
+            rng: Cell::new(0x9E37_79B9 ^ (self.index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
+        };
+        let guard = CoreGuard::set(&core);
+        run_loop(&core, &mut park);
+        core.drop_all_tasks();
+        core.shared.shutdown_sync.worker_stopped_then_wait();
+        // Tasks are gone; whatever they left on this worker's parker (ring)
+        // is cancelled and drained there.
+        park.shutdown();
+        drop(guard);
+        Ok(())
+    }
+}
+
+fn run_loop<P: Park>(core: &Core, park: &mut P) {
+    let shared = &*core.shared;
+    let idle = &shared.idle;
+    let metrics = &shared.metrics[core.index];
+    let mut tick: u32 = 0;
+    let mut lifo_polls: u32 = 0;
+    let mut searching = false;
+    loop {
+        if shared.is_shutdown() {
+            return;
+        }
+        tick = tick.wrapping_add(1);
+        let periodic = tick % INTERVAL == 0;
+        if periodic {
+            park.park_timeout(Duration::ZERO);
+        }
+        let mut task = None;
+        if periodic {
+            task = core.pop_injector();
+        }
+        if task.is_none() {
+            if let Some(t) = core.lifo.take() {
+                if lifo_polls < MAX_LIFO_POLLS {
+                    lifo_polls += 1;
+                    task = Some(t);
+                } else {
+                    // Bound the slot: a ping-pong pair goes to the queue's back.
+                    lifo_polls = 0;
+                    core.local.push(t);
+                }
+            }
+        }
+        if task.is_none() {
+            lifo_polls = 0;
+            task = core.local.pop().or_else(|| core.pop_injector());
+        }
+        if task.is_none() {
+            // Dry: turn the parker once (reaps I/O, which may wake tasks).
+            park.park_timeout(Duration::ZERO);
+            task = core.local.pop();
+        }
+        if task.is_none() {
+            if !searching {
+                searching = idle.transition_to_searching();
+            }
+            if searching {
+                task = core.steal();
+            }
+        }
+        if let Some(t) = task {
+            if searching {
+                searching = false;
+                // Rule 3 of the idle protocol.
+                if idle.transition_from_searching() && shared.has_visible_work() {
+                    shared.notify_one();
+                }
+            }
+            core.run_task(t);
+            continue;
+        }
+        // Nothing anywhere: sleep (rule 2).
+        idle.transition_to_parked(core.index, searching);
+        if shared.has_visible_work() || !core.local.is_empty() || shared.is_shutdown() {
+            searching = idle.unpark_self(core.index);
+            continue;
+        }
+        bump(&metrics.parks);
+        park.park();
+        searching = idle.unpark_self(core.index);
+    }
+}
+
+struct BlockOnWaker<U> {
+    notified: AtomicBool,
+    unpark: U,
+}
+
+impl<U: Unpark> Wake for BlockOnWaker<U> {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Release pairs with the Acquire swap in `block_on`.
+        self.notified.store(true, Ordering::Release);
+        self.unpark.unpark();
+    }
+}
+
+/// Polls `future` on this thread, parking in `park` until it is woken.
+pub(crate) fn block_on<P: Park, F: Future>(park: &mut P, future: F) -> F::Output {
+    let state = Arc::new(BlockOnWaker {
+        notified: AtomicBool::new(true),
+        unpark: park.unparker(),
+    });
+    let waker = Waker::from(Arc::clone(&state));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if state.notified.swap(false, Ordering::Acquire) {
+            if let Poll::Ready(v) = ringbolt_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
+                return v;
+            }
+            // Make progress on this thread's I/O before sleeping.
+            park.park_timeout(Duration::ZERO);
+            continue;
+        }
+        park.park();
+    }
+}

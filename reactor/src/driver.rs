@@ -1,0 +1,380 @@
+//! The owner-thread half of a reactor: the ring, the op table, the wheel.
+//! Everything here runs on the reactor's own thread (`Inner` is `!Send`).
+//!
+//! No `RefCell` borrow is held while user code runs (waking a task, dropping
+//! an abandoned op's payload), so a waker that drops an op on this thread can
+//! re-enter the reactor safely.
+
+use crate::cell::{Cqe, Delivered, OpCell, Payload};
+use crate::metrics::ReactorMetrics;
+use crate::time::Wheel;
+use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
+use crate::wake::{Message, Shared, EVENTFD_SLOT};
+use io_uring::{opcode, squeue, types, IoUring};
+use slab::Slab;
+use std::cell::{Cell, RefCell};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The home ring's view of an in-flight op.
+trait InFlight {
+    fn deliver(&self, cqe: Cqe) -> Delivered;
+}
+
+impl<T: Payload> InFlight for OpCell<T> {
+    fn deliver(&self, cqe: Cqe) -> Delivered {
+        OpCell::deliver(self, cqe)
+    }
+}
+
+struct OpEntry {
+    generation: u32,
+    cell: Arc<dyn InFlight>,
+}
+
+/// In-flight ops by slot; `user_data` carries slot and generation.
+struct OpTable {
+    slab: Slab<OpEntry>,
+    next_generation: u32,
+}
+
+/// The owner-thread state of one reactor.
+pub(crate) struct Inner {
+    ring: RefCell<IoUring>,
+    ops: RefCell<OpTable>,
+    pub(crate) wheel: RefCell<Wheel>,
+    pub(crate) shared: Arc<Shared>,
+    /// CQEs popped while flushing a full SQ, dispatched by the next reap.
+    backlog: RefCell<Vec<(u64, Cqe)>>,
+    shut_down: Cell<bool>,
+    /// The eventfd read's 8-byte target; heap, so it stays put while armed.
+    eventfd_buf: Box<[u8; 8]>,
+    eventfd_armed: Cell<bool>,
+}
+
+impl Inner {
+    pub(crate) fn new(ring: IoUring, shared: Arc<Shared>) -> Self {
+        let metrics = shared.metrics.clone();
+        Inner {
+            ring: RefCell::new(ring),
+            ops: RefCell::new(OpTable {
+                slab: Slab::new(),
+                next_generation: 0,
+            }),
+            wheel: RefCell::new(Wheel::new(metrics)),
+            shared,
+            backlog: RefCell::new(Vec::new()),
+            shut_down: Cell::new(false),
+            eventfd_buf: Box::new([0; 8]),
+            eventfd_armed: Cell::new(false),
+        }
+    }
+
+    fn metrics(&self) -> &ReactorMetrics {
+        &self.shared.metrics
+    }
+
+    pub(crate) fn ring_fd(&self) -> i32 {
+        self.ring.borrow().as_raw_fd()
+    }
+
+    /// Puts `payload` in a new cell, builds its SQE and queues it (rules 1, 2).
+    /// `Err(payload)` when the reactor is shut down.
+    pub(crate) fn submit<T: Payload>(
+        &self,
+        payload: T,
+        build: impl FnOnce(&mut T) -> squeue::Entry,
+    ) -> Result<(Arc<OpCell<T>>, u64), T> {
+        if self.shut_down.get() {
+            return Err(payload);
+        }
+        let cell = Arc::new(OpCell::new(payload));
+        // SAFETY: the cell was just created on this (home) thread and no SQE
+        // for it exists yet, so nobody else can reach the payload.
+        let entry = unsafe { cell.with_payload(build) };
+        let user_data = {
+            let mut ops = self.ops.borrow_mut();
+            let generation = ops.next_generation;
+            ops.next_generation = (generation + 1) & GENERATION_MASK;
+            let slot = ops.slab.insert(OpEntry {
+                generation,
+                cell: cell.clone(),
+            });
+            encode(Tag::Op, generation, slot as u32)
+        };
+        ReactorMetrics::add(&self.metrics().ops_in_flight, 1);
+        self.push(entry.user_data(user_data));
+        Ok((cell, user_data))
+    }
+
+    /// Queues one SQE; a full SQ is flushed and the push retried (rule 6).
+    pub(crate) fn push(&self, entry: squeue::Entry) {
+        let mut ring = self.ring.borrow_mut();
+        loop {
+            // SAFETY: every SQE we queue points only into memory owned by a
+            // cell in the op table (or by `Inner` itself for the eventfd read),
+            // which stays alive and in place until its final CQE is reaped.
+            if unsafe { ring.submission().push(&entry) }.is_ok() {
+                return;
+            }
+            ReactorMetrics::add(&self.metrics().sq_full, 1);
+            self.flush(&mut ring);
+        }
+    }
+
+    /// Submits everything queued (one `io_uring_enter` unless interrupted);
+    /// with `TASKRUN_FLAG` the crate adds `GETEVENTS` when task work waits.
+    fn flush(&self, ring: &mut IoUring) {
+        loop {
+            match ring.submit() {
+                Ok(n) => {
+                    ReactorMetrics::add(&self.metrics().enters, 1);
+                    ReactorMetrics::add(&self.metrics().sqes_submitted, n as u64);
+                    if ring.submission().is_empty() {
+                        return;
+                    }
+                }
+                Err(e) => match e.raw_os_error() {
+                    Some(libc::EINTR) => {}
+                    // CQ backed up: move CQEs aside so the kernel can proceed.
+                    Some(libc::EBUSY) | Some(libc::EAGAIN) => self.pop_cqes(ring),
+                    _ => panic!("ringbolt: io_uring_enter failed while submitting: {e}"),
+                },
+            }
+        }
+    }
+
+    /// Moves every visible CQE into the backlog.
+    fn pop_cqes(&self, ring: &mut IoUring) {
+        let mut backlog = self.backlog.borrow_mut();
+        let mut cq = ring.completion();
+        cq.sync();
+        for cqe in &mut cq {
+            backlog.push((
+                cqe.user_data(),
+                Cqe {
+                    result: cqe.result(),
+                    flags: cqe.flags(),
+                },
+            ));
+        }
+    }
+
+    /// One non-blocking turn. Returns how many ops and timers it woke.
+    pub(crate) fn turn(&self) -> usize {
+        self.process_mailbox();
+        {
+            let mut ring = self.ring.borrow_mut();
+            let needs_enter = {
+                let sq = ring.submission();
+                !sq.is_empty() || sq.taskrun() || sq.cq_overflow()
+            };
+            if needs_enter {
+                self.flush(&mut ring);
+            }
+        }
+        self.reap() + self.fire_timers()
+    }
+
+    /// Blocks in `io_uring_enter(GETEVENTS, min_complete = 1)` for at most
+    /// `timeout`.
+    pub(crate) fn wait(&self, timeout: Option<Duration>) {
+        let ring = self.ring.borrow_mut();
+        let result = match timeout {
+            Some(t) => {
+                let ts = types::Timespec::from(t);
+                let args = types::SubmitArgs::new().timespec(&ts);
+                ring.submitter().submit_with_args(1, &args)
+            }
+            None => ring.submit_and_wait(1),
+        };
+        ReactorMetrics::add(&self.metrics().enters, 1);
+        match result {
+            Ok(n) => ReactorMetrics::add(&self.metrics().sqes_submitted, n as u64),
+            Err(e) => match e.raw_os_error() {
+                Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY) | Some(libc::EAGAIN) => {}
+                _ => panic!("ringbolt: io_uring_enter failed while parking: {e}"),
+            },
+        }
+    }
+
+    /// Reaps every CQE (including overflowed ones) and dispatches it.
+    pub(crate) fn reap(&self) -> usize {
+        let mut woken = 0;
+        loop {
+            let overflow = {
+                let mut ring = self.ring.borrow_mut();
+                self.pop_cqes(&mut ring);
+                let overflow = ring.submission().cq_overflow();
+                if overflow {
+                    // NODROP kept them in the kernel: an enter flushes them.
+                    ReactorMetrics::add(&self.metrics().cq_overflow, 1);
+                    self.flush(&mut ring);
+                }
+                overflow
+            };
+            let batch = std::mem::take(&mut *self.backlog.borrow_mut());
+            if batch.is_empty() && !overflow {
+                return woken;
+            }
+            ReactorMetrics::add(&self.metrics().cqes_reaped, batch.len() as u64);
+            for (user_data, cqe) in batch {
+                woken += self.dispatch(user_data, cqe);
+            }
+        }
+    }
+
+    fn dispatch(&self, user_data: u64, cqe: Cqe) -> usize {
+        match decode(user_data) {
+            Some((Tag::Op, generation, slot)) => {
+                let cell = {
+                    let ops = self.ops.borrow();
+                    match ops.slab.get(slot as usize) {
+                        Some(e) if e.generation == generation => e.cell.clone(),
+                        _ => unreachable!(
+                            "ringbolt: CQE for an op not in the table ({user_data:#x})"
+                        ),
+                    }
+                };
+                // No borrow held: delivering wakes a task or drops a payload.
+                if cell.deliver(cqe) != Delivered::More {
+                    drop(cell);
+                    let entry = self.ops.borrow_mut().slab.remove(slot as usize);
+                    ReactorMetrics::sub(&self.metrics().ops_in_flight, 1);
+                    drop(entry);
+                }
+                1
+            }
+            Some((Tag::Wake, _, EVENTFD_SLOT)) => {
+                self.eventfd_armed.set(false);
+                self.arm_eventfd();
+                0
+            }
+            // MSG_RING wakes and cancel results carry nothing to do.
+            Some((Tag::Wake, _, _)) | Some((Tag::Cancel, _, _)) | None => 0,
+        }
+    }
+
+    /// Keeps one read armed on the wake eventfd (eventfd mechanism only).
+    pub(crate) fn arm_eventfd(&self) {
+        let crate::wake::WakeTarget::EventFd(fd) = &self.shared.target else {
+            return;
+        };
+        if self.shut_down.get() || self.eventfd_armed.get() {
+            return;
+        }
+        let entry = opcode::Read::new(
+            types::Fd(fd.as_raw_fd()),
+            self.eventfd_buf.as_ptr() as *mut u8,
+            8,
+        )
+        .build()
+        .user_data(encode(Tag::Wake, 0, EVENTFD_SLOT));
+        self.eventfd_armed.set(true);
+        self.push(entry);
+    }
+
+    /// Handles requests other threads left in the mailbox.
+    pub(crate) fn process_mailbox(&self) {
+        while let Some(message) = self.shared.mailbox.pop() {
+            match message {
+                Message::CancelOp(user_data) => {
+                    self.cancel(user_data);
+                }
+                Message::RemoveTimer(key) => self.wheel.borrow_mut().remove(key),
+            }
+        }
+    }
+
+    /// Queues an `ASYNC_CANCEL` for the op named by `user_data` if that op
+    /// (same slot *and* generation) is still in flight (rule 8). Returns
+    /// whether a cancel was queued.
+    pub(crate) fn cancel(&self, user_data: u64) -> bool {
+        let Some((Tag::Op, generation, slot)) = decode(user_data) else {
+            return false;
+        };
+        let live = matches!(
+            self.ops.borrow().slab.get(slot as usize),
+            Some(e) if e.generation == generation
+        );
+        if live {
+            let entry = opcode::AsyncCancel::new(user_data)
+                .build()
+                .user_data(encode(Tag::Cancel, generation, slot))
+                .flags(squeue::Flags::SKIP_SUCCESS);
+            self.push(entry);
+        }
+        live
+    }
+
+    /// Cancel from the home thread without blocking; `false` when the ring is
+    /// busy (we are inside a reap), so the caller uses the mailbox instead.
+    pub(crate) fn try_cancel(&self, user_data: u64) -> bool {
+        if self.ring.try_borrow_mut().is_err() || self.ops.try_borrow_mut().is_err() {
+            return false;
+        }
+        self.cancel(user_data);
+        true
+    }
+
+    fn fire_timers(&self) -> usize {
+        let due = self.wheel.borrow_mut().poll_due(std::time::Instant::now());
+        let n = due.len();
+        for timer in due {
+            timer.fire();
+        }
+        n
+    }
+
+    /// Rule 7: cancel every in-flight op, wait for every final CQE, and only
+    /// then let the ring go. Idempotent.
+    pub(crate) fn shutdown(&self) {
+        if self.shut_down.replace(true) {
+            return;
+        }
+        self.process_mailbox();
+        let live: Vec<u64> = {
+            let ops = self.ops.borrow();
+            ops.slab
+                .iter()
+                .map(|(slot, e)| encode(Tag::Op, e.generation, slot as u32))
+                .collect()
+        };
+        for user_data in live {
+            self.cancel(user_data);
+        }
+        if self.eventfd_armed.get() {
+            let target = encode(Tag::Wake, 0, EVENTFD_SLOT);
+            self.push(opcode::AsyncCancel::new(target).build().user_data(encode(
+                Tag::Cancel,
+                0,
+                0,
+            )));
+        }
+        while !self.ops.borrow().slab.is_empty() || self.eventfd_armed.get() {
+            self.wait(None);
+            self.reap();
+            self.process_mailbox();
+        }
+        for timer in self.wheel.borrow_mut().drain() {
+            timer.shut_down();
+        }
+    }
+
+    /// `user_data` of every op in the table (tests).
+    #[cfg(test)]
+    pub(crate) fn live_user_data(&self) -> Vec<u64> {
+        let ops = self.ops.borrow();
+        ops.slab
+            .iter()
+            .map(|(slot, e)| encode(Tag::Op, e.generation, slot as u32))
+            .collect()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

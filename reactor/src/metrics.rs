@@ -1,0 +1,66 @@
+//! Reactor counters, readable from any thread.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Atomic counters of one reactor (all `Relaxed`: they order nothing).
+#[derive(Debug, Default)]
+pub struct ReactorMetrics {
+    pub(crate) sqes_submitted: AtomicU64,
+    pub(crate) cqes_reaped: AtomicU64,
+    pub(crate) enters: AtomicU64,
+    pub(crate) sq_full: AtomicU64,
+    pub(crate) cq_overflow: AtomicU64,
+    pub(crate) parks: AtomicU64,
+    pub(crate) unparks_sent: AtomicU64,
+    pub(crate) ops_in_flight: AtomicU64,
+    pub(crate) timers_pending: AtomicU64,
+}
+
+/// A plain copy of [`ReactorMetrics`] at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsSnapshot {
+    /// SQEs handed to the kernel.
+    pub sqes_submitted: u64,
+    /// CQEs taken from the completion queue.
+    pub cqes_reaped: u64,
+    /// `io_uring_enter` calls.
+    pub enters: u64,
+    /// Times an SQE found the submission queue full and it was flushed first.
+    pub sq_full: u64,
+    /// Times the kernel reported a completion-queue overflow (held back by
+    /// `IORING_FEAT_NODROP` and reaped later).
+    pub cq_overflow: u64,
+    /// Times the thread slept in `io_uring_enter`.
+    pub parks: u64,
+    /// Wake messages other threads actually sent (skipped when not parked).
+    pub unparks_sent: u64,
+    /// Ops whose final CQE has not been reaped (gauge).
+    pub ops_in_flight: u64,
+    /// Sleeps registered in the timer wheel (gauge).
+    pub timers_pending: u64,
+}
+
+impl ReactorMetrics {
+    /// Reads every counter.
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        MetricsSnapshot {
+            sqes_submitted: self.sqes_submitted.load(Relaxed),
+            cqes_reaped: self.cqes_reaped.load(Relaxed),
+            enters: self.enters.load(Relaxed),
+            sq_full: self.sq_full.load(Relaxed),
+            cq_overflow: self.cq_overflow.load(Relaxed),
+            parks: self.parks.load(Relaxed),
+            unparks_sent: self.unparks_sent.load(Relaxed),
+            ops_in_flight: self.ops_in_flight.load(Relaxed),
+            timers_pending: self.timers_pending.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    pub(crate) fn sub(counter: &AtomicU64, n: u64) {
+        counter.fetch_sub(n, Relaxed);
+    }
+}

@@ -1,0 +1,48 @@
+//! `IORING_OP_FSYNC`.
+
+use super::path::unit;
+use super::OpCode;
+use crate::SharedFd;
+use io_uring::{opcode, squeue::Entry, types::FsyncFlags};
+use std::io;
+
+/// `fsync(2)` or `fdatasync(2)`.
+#[derive(Debug)]
+pub struct Fsync {
+    fd: SharedFd,
+    datasync: bool,
+}
+
+impl Fsync {
+    /// Flushes data and metadata.
+    pub fn new(fd: &SharedFd) -> Self {
+        Self {
+            fd: fd.clone(),
+            datasync: false,
+        }
+    }
+
+    /// Flushes data and only the metadata needed to read it back.
+    pub fn datasync(fd: &SharedFd) -> Self {
+        Self {
+            fd: fd.clone(),
+            datasync: true,
+        }
+    }
+}
+
+// SAFETY: the SQE points at no memory.
+unsafe impl OpCode for Fsync {
+    type Output = io::Result<()>;
+    fn create_entry(&mut self) -> Entry {
+        let flags = if self.datasync {
+            FsyncFlags::DATASYNC
+        } else {
+            FsyncFlags::empty()
+        };
+        opcode::Fsync::new(self.fd.fd()).flags(flags).build()
+    }
+    fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
+        unit(result)
+    }
+}

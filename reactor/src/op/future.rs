@@ -1,0 +1,249 @@
+//! [`Op`] and [`Multishot`]: the futures that submit ops and await their CQEs.
+
+use super::{shut_down_error, MultishotOpCode, OpCode};
+use crate::cell::{Cqe, OpCell, Payload};
+use crate::reactor::{with_current, NO_REACTOR};
+use crate::wake::{Message, Shared};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+/// A single-shot op in its cell.
+struct Single<T>(T);
+
+impl<T: OpCode> Payload for Single<T> {
+    const MULTISHOT: bool = false;
+    fn abandoned_final(self, cqe: Cqe) {
+        self.0.abandoned(cqe.io_result(), cqe.flags);
+    }
+    fn abandoned_more(_cqe: Cqe) {
+        unreachable!("single-shot op got a CQE with F_MORE")
+    }
+}
+
+/// A multishot op in its cell.
+struct Many<T>(T);
+
+impl<T: MultishotOpCode> Payload for Many<T> {
+    const MULTISHOT: bool = true;
+    fn abandoned_final(self, cqe: Cqe) {
+        T::abandoned_item(cqe.io_result(), cqe.flags);
+    }
+    fn abandoned_more(cqe: Cqe) {
+        T::abandoned_item(cqe.io_result(), cqe.flags);
+    }
+}
+
+/// Where an op is: not yet submitted, or in a cell on its home ring.
+enum State<P> {
+    Unsubmitted(P),
+    Submitted {
+        cell: Arc<OpCell<P>>,
+        user_data: u64,
+        home: Arc<Shared>,
+    },
+    Done,
+}
+
+impl<P: Payload> State<P> {
+    /// Submits on the current thread's ring (rule 1). `Err` gives the payload
+    /// back when that reactor is shut down.
+    fn submit(&mut self, build: impl FnOnce(&mut P) -> io_uring::squeue::Entry) -> Result<(), P> {
+        if !matches!(self, State::Unsubmitted(_)) {
+            return Ok(());
+        }
+        let State::Unsubmitted(payload) = std::mem::replace(self, State::Done) else {
+            unreachable!("checked above");
+        };
+        let submitted = with_current(|inner| {
+            inner
+                .submit(payload, build)
+                .map(|(cell, user_data)| (cell, user_data, inner.shared.clone()))
+        })
+        .unwrap_or_else(|| panic!("{NO_REACTOR}"));
+        let (cell, user_data, home) = submitted?;
+        *self = State::Submitted {
+            cell,
+            user_data,
+            home,
+        };
+        Ok(())
+    }
+
+    /// Rule 4: a pending op is abandoned and cancelled on its home ring;
+    /// a completed one's uncollected output is released here.
+    fn abandon(&mut self) {
+        let State::Submitted {
+            cell,
+            user_data,
+            home,
+        } = std::mem::replace(self, State::Done)
+        else {
+            return;
+        };
+        if cell.abandon() {
+            let direct = with_current(|inner| {
+                Arc::ptr_eq(&inner.shared, &home) && inner.try_cancel(user_data)
+            });
+            if direct != Some(true) {
+                home.post(Message::CancelOp(user_data));
+            }
+        } else {
+            let (done, more) = cell.take_leftovers();
+            for cqe in more {
+                P::abandoned_more(cqe);
+            }
+            if let Some((payload, cqe)) = done {
+                payload.abandoned_final(cqe);
+            }
+        }
+    }
+}
+
+/// An io_uring operation as a future; see [`submit`].
+#[must_use = "ops do nothing unless polled"]
+pub struct Op<T: OpCode> {
+    state: State<Single<T>>,
+}
+
+/// Makes an op future. Nothing happens until it is first polled: then it is
+/// submitted on the polling thread's reactor (its home ring).
+///
+/// # Panics
+/// Polling it on a thread with no entered reactor panics with a message
+/// saying so.
+pub fn submit<T: OpCode>(op: T) -> Op<T> {
+    Op {
+        state: State::Unsubmitted(Single(op)),
+    }
+}
+
+// The op is moved into its heap cell at submission and never pinned in place.
+impl<T: OpCode> Unpin for Op<T> {}
+
+impl<T: OpCode> Future for Op<T> {
+    type Output = T::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        let this = &mut *self;
+        if let Err(payload) = this.state.submit(|p| p.0.create_entry()) {
+            if ringbolt_coop::poll_proceed(cx).is_pending() {
+                this.state = State::Unsubmitted(payload);
+                return Poll::Pending;
+            }
+            return Poll::Ready(payload.0.complete(Err(shut_down_error()), 0));
+        }
+        let State::Submitted { cell, .. } = &this.state else {
+            panic!("op polled after completion");
+        };
+        if !cell.is_completed() {
+            cell.register(cx.waker());
+            if !cell.is_completed() {
+                return Poll::Pending;
+            }
+        }
+        ready!(ringbolt_coop::poll_proceed(cx));
+        let (Single(op), cqe) = cell
+            .take_completed()
+            .expect("completed op holds its result");
+        this.state = State::Done;
+        Poll::Ready(op.complete(cqe.io_result(), cqe.flags))
+    }
+}
+
+impl<T: OpCode> Drop for Op<T> {
+    fn drop(&mut self) {
+        self.state.abandon();
+    }
+}
+
+impl<T: OpCode> std::fmt::Debug for Op<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            State::Unsubmitted(_) => "unsubmitted",
+            State::Submitted { .. } => "submitted",
+            State::Done => "done",
+        };
+        f.debug_struct("Op").field("state", &state).finish()
+    }
+}
+
+/// A multishot op as a stream of items; see [`submit_multishot`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Multishot<T: MultishotOpCode> {
+    state: State<Many<T>>,
+    /// A CQE taken from the cell when the budget said to yield.
+    stash: Option<Option<Cqe>>,
+}
+
+/// Makes a multishot op stream (lazy, like [`submit`]). It yields one item
+/// per CQE, the final one (without `IORING_CQE_F_MORE`) included, then ends.
+pub fn submit_multishot<T: MultishotOpCode>(op: T) -> Multishot<T> {
+    Multishot {
+        state: State::Unsubmitted(Many(op)),
+        stash: None,
+    }
+}
+
+impl<T: MultishotOpCode> Multishot<T> {
+    /// Polls for the next item; `None` after the final CQE.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
+        if let Err(payload) = self.state.submit(|p| p.0.create_entry()) {
+            if ringbolt_coop::poll_proceed(cx).is_pending() {
+                self.state = State::Unsubmitted(payload);
+                return Poll::Pending;
+            }
+            return Poll::Ready(Some(T::item(Err(shut_down_error()), 0)));
+        }
+        let next = match (self.stash.take(), &self.state) {
+            (Some(next), _) => next,
+            (None, State::Submitted { cell, .. }) => match cell.next_cqe() {
+                Some(next) => next,
+                None => {
+                    cell.register(cx.waker());
+                    match cell.next_cqe() {
+                        Some(next) => next,
+                        None => return Poll::Pending,
+                    }
+                }
+            },
+            (None, _) => return Poll::Ready(None),
+        };
+        if ringbolt_coop::poll_proceed(cx).is_pending() {
+            self.stash = Some(next);
+            return Poll::Pending;
+        }
+        match next {
+            Some(cqe) => Poll::Ready(Some(T::item(cqe.io_result(), cqe.flags))),
+            None => {
+                self.state = State::Done;
+                Poll::Ready(None)
+            }
+        }
+    }
+
+    /// The next item; `None` after the final CQE.
+    pub async fn next(&mut self) -> Option<T::Item> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+}
+
+// As for `Op`: nothing inside is ever pinned.
+impl<T: MultishotOpCode> Unpin for Multishot<T> {}
+
+impl<T: MultishotOpCode> futures_util::Stream for Multishot<T> {
+    type Item = T::Item;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
+        Multishot::poll_next(self.get_mut(), cx)
+    }
+}
+
+impl<T: MultishotOpCode> Drop for Multishot<T> {
+    fn drop(&mut self) {
+        if let Some(Some(cqe)) = self.stash.take() {
+            T::abandoned_item(cqe.io_result(), cqe.flags);
+        }
+        self.state.abandon();
+    }
+}

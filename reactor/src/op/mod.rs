@@ -1,0 +1,151 @@
+//! Ops: io_uring requests as futures, and the protocol that keeps them safe.
+//!
+//! # The op protocol
+//!
+//! 1. An op is submitted on the ring of the thread that first polls it: its
+//!    **home ring**. Later polls from other threads (after the task was
+//!    stolen) only look at the op's completion cell.
+//! 2. Everything the kernel may touch — buffers, iovecs, sockaddrs, paths,
+//!    the fd it works on — is owned by a heap **completion cell**, never by
+//!    the future's stack, from submission until the home ring has seen the
+//!    final CQE.
+//! 3. The cell's state is one atomic (`Pending`, `Completed`, `Abandoned`)
+//!    plus an atomic waker. Only the home ring's thread processes CQEs and
+//!    frees cells' resources (a completed op's output goes to its future).
+//! 4. Dropping an op future never blocks. If still pending: mark
+//!    `Abandoned`, ask the home ring to `ASYNC_CANCEL` it (directly when on
+//!    the home thread, otherwise through the home ring's mailbox plus an
+//!    unpark). The home ring frees the resources when the final CQE arrives,
+//!    and runs the op's [`OpCode::abandoned`] hook, which closes any fd the op
+//!    produced (openat, accept, socket) so nothing leaks.
+//! 5. Multishot ops queue their CQEs in the cell until the one without
+//!    `IORING_CQE_F_MORE` ([`submit_multishot`], [`Multishot`]).
+//! 6. A full SQ is flushed and retried, never dropped; CQ overflow relies on
+//!    `IORING_FEAT_NODROP` and is reaped (both counted in the metrics).
+//! 7. Shutdown cancels every in-flight op and waits for the CQEs before
+//!    freeing the ring.
+//! 8. `user_data` names the op without trusting memory: a tag (op, wake,
+//!    cancel), a generation and a slot index, so a late cancel can never hit
+//!    a reused slot. An op stays in the table until its final CQE (today
+//!    every op has exactly one final CQE; a linked timeout or a zero-copy
+//!    notification would add a count).
+//! 9. An op holds a [`SharedFd`](crate::SharedFd) clone of the fd it works
+//!    on, so an fd is closed only after its last op's final CQE; an explicit
+//!    [`SharedFd::close`](crate::SharedFd::close) waits for that.
+//!
+//! Defining an op is implementing [`OpCode`]: say how to build the SQE from
+//! memory the op owns, and how to turn the CQE into the output.
+
+mod accept;
+mod close;
+mod connect;
+mod fallocate;
+mod fsync;
+mod ftruncate;
+mod future;
+mod link;
+mod mkdir;
+mod nop;
+mod open;
+mod path;
+mod poll_multi;
+mod read;
+mod readv;
+mod recv;
+mod rename;
+mod send;
+mod shutdown;
+mod sockaddr;
+mod socket;
+mod statx;
+mod symlink;
+mod timeout_multi;
+mod unlink;
+mod write;
+mod writev;
+
+pub use accept::Accept;
+pub use close::Close;
+pub use connect::Connect;
+pub use fallocate::Fallocate;
+pub use fsync::Fsync;
+pub use ftruncate::Ftruncate;
+pub use future::{submit, submit_multishot, Multishot, Op};
+pub use link::LinkAt;
+pub use mkdir::MkDirAt;
+pub use nop::Nop;
+pub use open::OpenAt;
+pub use poll_multi::PollMulti;
+pub use read::Read;
+pub use readv::Readv;
+pub use recv::Recv;
+pub use rename::RenameAt;
+pub use send::Send;
+pub use shutdown::Shutdown;
+pub use socket::Socket;
+pub use statx::Statx;
+pub use symlink::SymlinkAt;
+pub use timeout_multi::TimeoutMulti;
+pub use unlink::UnlinkAt;
+pub use write::Write;
+pub use writev::Writev;
+
+use std::io;
+
+/// An io_uring operation.
+///
+/// # Safety
+/// The SQE built by [`create_entry`](Self::create_entry) may only point into
+/// memory owned by `self` (heap memory whose address does not change when
+/// `self` moves: a `Box`, a `Vec`'s block, an [`IoBuf`](crate::IoBuf)) or
+/// into `'static` memory. The reactor keeps `self` alive and in place in the
+/// op's heap cell until the final CQE, and nobody touches it meanwhile; it
+/// calls `create_entry` exactly once, on the home thread, and the SQE is
+/// always submitted. The SQE's `user_data` is overwritten by the reactor.
+pub unsafe trait OpCode: std::marker::Send + 'static {
+    /// What awaiting the op yields.
+    type Output;
+
+    /// Builds the SQE.
+    fn create_entry(&mut self) -> io_uring::squeue::Entry;
+
+    /// Turns the CQE (`res` as an `io::Result`, and the CQE flags) into the
+    /// output, giving back what the op owned.
+    fn complete(self, result: io::Result<u32>, flags: u32) -> Self::Output;
+
+    /// Runs on the home thread when the op's future was dropped before its
+    /// final CQE arrived (or before it was collected). Default: nothing
+    /// (owned buffers are dropped). Ops that produce an fd close it here.
+    fn abandoned(self, result: io::Result<u32>, flags: u32)
+    where
+        Self: Sized,
+    {
+        let _ = (result, flags);
+    }
+}
+
+/// An io_uring operation that completes with many CQEs (rule 5).
+///
+/// # Safety
+/// As [`OpCode`]. Items are built from the CQE alone, so the op's memory is
+/// never read while the kernel may still use it.
+pub unsafe trait MultishotOpCode: std::marker::Send + 'static {
+    /// What each CQE yields.
+    type Item;
+
+    /// Builds the SQE.
+    fn create_entry(&mut self) -> io_uring::squeue::Entry;
+
+    /// Turns one CQE into an item.
+    fn item(result: io::Result<u32>, flags: u32) -> Self::Item;
+
+    /// A CQE nobody will collect. Default: nothing.
+    fn abandoned_item(result: io::Result<u32>, flags: u32) {
+        let _ = (result, flags);
+    }
+}
+
+/// The error an op polled on a shut-down reactor completes with.
+pub(crate) fn shut_down_error() -> io::Error {
+    io::Error::other("ringbolt reactor is shut down; the op was not submitted")
+}

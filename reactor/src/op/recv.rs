@@ -1,0 +1,46 @@
+//! `IORING_OP_RECV`.
+
+use super::OpCode;
+use crate::buf::{sqe_len, BufResult, IoBufMut};
+use crate::SharedFd;
+use io_uring::{opcode, squeue::Entry};
+use std::io;
+
+/// `recv(2)` into the start of `buf` (up to its capacity, clamped to
+/// `u32::MAX`: a short receive is legal).
+#[derive(Debug)]
+pub struct Recv<B> {
+    fd: SharedFd,
+    buf: B,
+    flags: i32,
+}
+
+impl<B: IoBufMut> Recv<B> {
+    /// Receives on socket `fd` into `buf` with `flags` (`MSG_*`).
+    pub fn new(fd: &SharedFd, buf: B, flags: i32) -> Self {
+        Self {
+            fd: fd.clone(),
+            buf,
+            flags,
+        }
+    }
+}
+
+// SAFETY: the SQE points into `buf`, an IoBufMut owned by `self`.
+unsafe impl<B: IoBufMut> OpCode for Recv<B> {
+    type Output = BufResult<usize, B>;
+    fn create_entry(&mut self) -> Entry {
+        let len = sqe_len(self.buf.bytes_total());
+        opcode::Recv::new(self.fd.fd(), self.buf.stable_mut_ptr(), len)
+            .flags(self.flags)
+            .build()
+    }
+    fn complete(mut self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
+        let result = result.map(|n| n as usize);
+        if let Ok(n) = result {
+            // SAFETY: the kernel wrote `n` bytes from the start of the buffer.
+            unsafe { self.buf.set_init(n) };
+        }
+        (result, self.buf)
+    }
+}

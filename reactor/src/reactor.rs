@@ -1,0 +1,235 @@
+//! The public [`Reactor`]: one io_uring ring per thread, the thread-local
+//! "current reactor", parking and shutdown.
+
+use crate::config::RingConfig;
+use crate::driver::Inner;
+use crate::metrics::ReactorMetrics;
+use crate::parker::{BeginPark, ParkState};
+use crate::setup::build_ring;
+use crate::wake::{send_msg_ring, Shared, Unparker, WakeMechanism, WakeTarget};
+use crossbeam_queue::SegQueue;
+use std::cell::RefCell;
+use std::io;
+use std::marker::PhantomData;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Panic message for ringbolt I/O polled on a thread without a reactor.
+pub(crate) const NO_REACTOR: &str =
+    "ringbolt I/O polled outside a ringbolt runtime: no io_uring reactor on this thread \
+     (enter a Reactor, or run inside ringbolt::Runtime / block_on)";
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the calling thread's entered reactor, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Inner) -> R) -> Option<R> {
+    // Clone the Rc so no TLS borrow is held while `f` runs (it may re-enter).
+    let inner = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()?;
+    Some(f(&inner))
+}
+
+/// `true` when the current thread has an entered reactor.
+pub fn is_entered() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// One io_uring ring plus its timer wheel, mailbox and op table.
+///
+/// Owned by the thread that created it (`!Send`): only that thread submits,
+/// reaps and parks. Other threads reach it through an [`Unparker`] and
+/// through the ops and sleeps whose home it is.
+pub struct Reactor {
+    inner: Rc<Inner>,
+}
+
+/// Makes a reactor the thread's current one until dropped
+/// (see [`Reactor::enter`]).
+#[must_use = "the reactor is current only while the guard lives"]
+pub struct EnterGuard<'a> {
+    previous: Option<Rc<Inner>>,
+    _reactor: PhantomData<&'a Reactor>,
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+impl Reactor {
+    /// Creates the ring on the calling thread with `SINGLE_ISSUER |
+    /// DEFER_TASKRUN | TASKRUN_FLAG | SUBMIT_ALL | NO_SQARRAY`, stepping down
+    /// on `EINVAL` for older kernels, and caps io-wq workers. No SQPOLL.
+    ///
+    /// Wakes use `IORING_REGISTER_SEND_MSG_RING` where the kernel has it
+    /// (6.13+) and an armed eventfd read otherwise.
+    ///
+    /// # Errors
+    /// When io_uring cannot be used, an error whose message names the cause
+    /// (an old kernel or a seccomp filter for `ENOSYS`; `kernel.io_uring_disabled`
+    /// or seccomp for `EPERM`/`EACCES`; `RLIMIT_MEMLOCK` for `ENOMEM`) and
+    /// what to do; its kind is the original error's, and its
+    /// [`source`](std::error::Error::source) is the original OS error.
+    pub fn new(config: &RingConfig) -> io::Result<Reactor> {
+        Self::with_wake_mechanism(config, WakeMechanism::MsgRing)
+    }
+
+    /// Like [`new`](Self::new), preferring `wake` for cross-thread wakes
+    /// (falling back to the other one if the kernel lacks it). Used to
+    /// measure the two (`examples/unpark_latency.rs`).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn with_wake_mechanism(config: &RingConfig, wake: WakeMechanism) -> io::Result<Reactor> {
+        let ring = build_ring(config)?;
+        let ring_fd = std::os::fd::AsRawFd::as_raw_fd(&ring);
+        let target = match wake {
+            WakeMechanism::MsgRing if send_msg_ring(ring_fd).is_ok() => {
+                WakeTarget::MsgRing(dup(ring_fd)?)
+            }
+            _ => WakeTarget::EventFd(eventfd()?),
+        };
+        let shared = Arc::new(Shared {
+            parker: ParkState::new(),
+            mailbox: SegQueue::new(),
+            metrics: Arc::new(ReactorMetrics::default()),
+            target,
+        });
+        let inner = Rc::new(Inner::new(ring, shared));
+        inner.arm_eventfd();
+        // Reaps the probe's message (if any) so the first park sleeps.
+        inner.turn();
+        Ok(Reactor { inner })
+    }
+
+    /// Makes this reactor the calling thread's current reactor until the
+    /// guard drops. Op futures and sleeps find their home ring through it.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(self.inner.clone()));
+        EnterGuard {
+            previous,
+            _reactor: PhantomData,
+        }
+    }
+
+    /// A handle other threads use to wake this reactor's thread.
+    pub fn unparker(&self) -> Unparker {
+        Unparker {
+            shared: self.inner.shared.clone(),
+        }
+    }
+
+    /// The wake mechanism in use.
+    pub fn wake_mechanism(&self) -> WakeMechanism {
+        self.inner.shared.target.mechanism()
+    }
+
+    /// Non-blocking turn: handles the mailbox (cancels and timer removals
+    /// from other threads), submits everything queued with one
+    /// `io_uring_enter`, reaps every CQE waking tasks, fires due timers.
+    pub fn poll(&self) {
+        self.inner.turn();
+    }
+
+    /// Blocking turn: like [`poll`](Self::poll), but when that found nothing
+    /// to do, sleeps in `io_uring_enter(GETEVENTS, min_complete = 1)` until a
+    /// CQE, an unpark, or `min(timeout, nearest timer deadline)`.
+    ///
+    /// Token semantics: an [`Unparker::unpark`] since the last park makes
+    /// this return at once. Like `std::thread::park`, it may also return
+    /// spuriously.
+    pub fn park(&self, timeout: Option<Duration>) {
+        let inner = &self.inner;
+        if inner.turn() > 0 {
+            return;
+        }
+        let now = Instant::now();
+        let timer = inner
+            .wheel
+            .borrow()
+            .next_deadline()
+            .map(|d| d.saturating_duration_since(now));
+        let timeout = match (timeout, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        match inner.shared.parker.begin_park() {
+            BeginPark::Notified => {}
+            BeginPark::Sleep => {
+                ReactorMetrics::add(&inner.shared.metrics.parks, 1);
+                inner.wait(timeout);
+                inner.shared.parker.end_park();
+            }
+        }
+        inner.turn();
+    }
+
+    /// Cancels every in-flight op and waits for their final CQEs, freeing
+    /// every resource they held (rule 7); pending sleeps are released and
+    /// register again wherever they are polled next. Ops polled later on
+    /// this reactor fail without being submitted. Also done on drop.
+    /// Idempotent.
+    pub fn shutdown(&self) {
+        self.inner.shutdown();
+    }
+
+    /// Counters readable from any thread.
+    pub fn metrics(&self) -> Arc<ReactorMetrics> {
+        self.inner.shared.metrics.clone()
+    }
+
+    /// The ring's file descriptor (for diagnostics).
+    pub fn ring_fd(&self) -> i32 {
+        self.inner.ring_fd()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.inner.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("ring_fd", &self.ring_fd())
+            .finish()
+    }
+}
+
+fn eventfd() -> io::Result<OwnedFd> {
+    // Blocking on purpose: io_uring completes a read on an O_NONBLOCK file
+    // with -EAGAIN instead of waiting for it.
+    // SAFETY: plain syscall; the result is checked before use.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by eventfd(2) and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A close-on-exec duplicate of `fd`.
+fn dup(fd: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall on an fd we own (the ring); the result is checked.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if new < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `new` was just created by fcntl and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}

@@ -1,0 +1,229 @@
+//! Ring creation: flag probing with step-down, io-wq caps, and a diagnosis
+//! of why io_uring cannot be used.
+
+use crate::config::RingConfig;
+use io_uring::IoUring;
+use std::io;
+
+/// Flag sets tried in order; each later one drops what an older kernel lacks.
+const STEPS: [Flags; 5] = [
+    Flags {
+        single_issuer: true,
+        defer_taskrun: true,
+        taskrun_flag: true,
+        submit_all: true,
+        no_sqarray: true,
+    },
+    // NO_SQARRAY is 6.6.
+    Flags {
+        single_issuer: true,
+        defer_taskrun: true,
+        taskrun_flag: true,
+        submit_all: true,
+        no_sqarray: false,
+    },
+    // DEFER_TASKRUN is 6.1; TASKRUN_FLAG then needs COOP_TASKRUN.
+    Flags {
+        single_issuer: true,
+        defer_taskrun: false,
+        taskrun_flag: true,
+        submit_all: true,
+        no_sqarray: false,
+    },
+    // SINGLE_ISSUER is 6.0, TASKRUN_FLAG 5.19.
+    Flags {
+        single_issuer: false,
+        defer_taskrun: false,
+        taskrun_flag: false,
+        submit_all: true,
+        no_sqarray: false,
+    },
+    Flags {
+        single_issuer: false,
+        defer_taskrun: false,
+        taskrun_flag: false,
+        submit_all: false,
+        no_sqarray: false,
+    },
+];
+
+#[derive(Clone, Copy, Debug)]
+struct Flags {
+    single_issuer: bool,
+    defer_taskrun: bool,
+    taskrun_flag: bool,
+    submit_all: bool,
+    no_sqarray: bool,
+}
+
+/// Builds the ring on the calling thread (it becomes the single issuer).
+pub(crate) fn build_ring(config: &RingConfig) -> io::Result<IoUring> {
+    if config.sq_entries == 0 || config.cq_entries < config.sq_entries {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "RingConfig: sq_entries must be > 0 and cq_entries >= sq_entries",
+        ));
+    }
+    let mut last = None;
+    for flags in STEPS {
+        let mut builder = IoUring::builder();
+        builder.setup_cqsize(config.cq_entries).setup_clamp();
+        if flags.single_issuer {
+            builder.setup_single_issuer();
+        }
+        if flags.defer_taskrun {
+            builder.setup_defer_taskrun();
+        } else if flags.taskrun_flag {
+            builder.setup_coop_taskrun();
+        }
+        if flags.taskrun_flag {
+            builder.setup_taskrun_flag();
+        }
+        if flags.submit_all {
+            builder.setup_submit_all();
+        }
+        if flags.no_sqarray {
+            builder.setup_no_sqarray();
+        }
+        match builder.build(config.sq_entries) {
+            Ok(ring) => {
+                if !ring.params().is_feature_ext_arg() || !ring.params().is_feature_nodrop() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "io_uring: the kernel lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP \
+                         (Linux 5.11+ needed); run ringbolt on a newer kernel",
+                    ));
+                }
+                let mut max = [config.iowq_max_workers; 2];
+                // Best effort: 5.15+; an older kernel just keeps its defaults.
+                let _ = ring.submitter().register_iowq_max_workers(&mut max);
+                return Ok(ring);
+            }
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => last = Some(e),
+            Err(e) => return Err(diagnose(e, read_disabled_sysctl())),
+        }
+    }
+    let e = last.expect("at least one step was tried");
+    Err(with_message(
+        e,
+        "io_uring_setup rejected every flag set ringbolt knows (EINVAL): the kernel is too old \
+         (Linux 5.11+ needed, 6.1+ recommended); run ringbolt on a newer kernel"
+            .to_string(),
+    ))
+}
+
+/// `/proc/sys/kernel/io_uring_disabled`, absent before Linux 6.6.
+fn read_disabled_sysctl() -> Option<u32> {
+    std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+}
+
+/// Explains a failed `io_uring_setup`; keeps the original error's kind and
+/// keeps the original error (with its `raw_os_error`) as the source.
+pub(crate) fn diagnose(e: io::Error, disabled_sysctl: Option<u32>) -> io::Error {
+    let why = match e.raw_os_error() {
+        Some(libc::ENOSYS) => "io_uring_setup is not available (ENOSYS): either the kernel is \
+            older than 5.1 or built without CONFIG_IO_URING, or a seccomp filter denies the \
+            syscall (Docker's default profile does). Run on a newer kernel, or allow \
+            io_uring_setup, io_uring_enter and io_uring_register in the seccomp profile \
+            (e.g. `docker run --security-opt seccomp=<profile allowing io_uring>`)"
+            .to_string(),
+        Some(libc::EPERM) | Some(libc::EACCES) => match disabled_sysctl {
+            Some(2) => "io_uring is disabled system-wide (sysctl kernel.io_uring_disabled = 2). \
+                Set `sysctl kernel.io_uring_disabled=0` to use ringbolt"
+                .to_string(),
+            Some(1) => "io_uring is restricted to privileged users and the group in \
+                kernel.io_uring_group (sysctl kernel.io_uring_disabled = 1). Add this user to \
+                that group, run with CAP_SYS_ADMIN, or set `sysctl kernel.io_uring_disabled=0`"
+                .to_string(),
+            _ => "io_uring_setup was denied (EPERM/EACCES) although kernel.io_uring_disabled \
+                does not forbid it: a seccomp filter (e.g. Docker's default profile) or a \
+                security module blocks io_uring. Allow io_uring_setup, io_uring_enter and \
+                io_uring_register for this process"
+                .to_string(),
+        },
+        Some(libc::ENOMEM) => "io_uring_setup could not allocate the ring (ENOMEM): kernels \
+            before 5.12 charge ring memory to RLIMIT_MEMLOCK, which is too low. Raise it \
+            (`ulimit -l`, LimitMEMLOCK= in systemd, --ulimit memlock in Docker) or use \
+            smaller rings"
+            .to_string(),
+        Some(libc::EMFILE) | Some(libc::ENFILE) => {
+            "io_uring_setup: out of file descriptors (the ring needs one); raise `ulimit -n`"
+                .to_string()
+        }
+        _ => format!("io_uring_setup failed: {e}"),
+    };
+    with_message(e, why)
+}
+
+fn with_message(e: io::Error, message: String) -> io::Error {
+    io::Error::new(e.kind(), SetupError { message, source: e })
+}
+
+/// The diagnosed error; its `source()` is the original OS error.
+#[derive(Debug)]
+struct SetupError {
+    message: String,
+    source: io::Error,
+}
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ringbolt cannot use io_uring: {}", self.message)
+    }
+}
+
+impl std::error::Error for SetupError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn message(errno: i32, sysctl: Option<u32>) -> io::Error {
+        diagnose(io::Error::from_raw_os_error(errno), sysctl)
+    }
+
+    #[test]
+    fn each_cause_is_named_and_kind_kept() {
+        let e = message(libc::ENOSYS, Some(0));
+        assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("seccomp") && e.to_string().contains("5.1"));
+        let e = message(libc::EPERM, Some(2));
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains("io_uring_disabled = 2"));
+        assert!(message(libc::EACCES, Some(1))
+            .to_string()
+            .contains("io_uring_group"));
+        assert!(message(libc::EPERM, Some(0))
+            .to_string()
+            .contains("seccomp"));
+        assert!(message(libc::EPERM, None).to_string().contains("seccomp"));
+        assert!(message(libc::ENOMEM, None)
+            .to_string()
+            .contains("RLIMIT_MEMLOCK"));
+        let src = e
+            .get_ref()
+            .and_then(|inner| inner.source())
+            .expect("source kept");
+        let os = src.downcast_ref::<io::Error>().expect("io::Error source");
+        assert_eq!(os.raw_os_error(), Some(libc::EPERM));
+    }
+
+    #[test]
+    fn bad_config_is_invalid_input() {
+        let cfg = RingConfig {
+            sq_entries: 8,
+            cq_entries: 4,
+            iowq_max_workers: 1,
+        };
+        assert_eq!(
+            build_ring(&cfg).err().map(|e| e.kind()),
+            Some(io::ErrorKind::InvalidInput)
+        );
+    }
+}

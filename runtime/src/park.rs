@@ -1,0 +1,52 @@
+//! The executor's [`Park`] implemented with a thread's io_uring ring: a park
+//! is an `io_uring_enter` that waits for a completion, the nearest timer, or
+//! a wake message from another thread.
+
+use std::time::Duration;
+
+use ringbolt_executor::{Park, Unpark};
+use ringbolt_reactor::{Reactor, Unparker};
+
+/// Parks a worker (or a `block_on` thread) in its ring.
+pub(crate) struct RingPark<'a> {
+    reactor: &'a Reactor,
+}
+
+impl<'a> RingPark<'a> {
+    pub(crate) fn new(reactor: &'a Reactor) -> Self {
+        RingPark { reactor }
+    }
+}
+
+/// Wakes a thread parked in its ring.
+pub(crate) struct RingUnpark(Unparker);
+
+impl Unpark for RingUnpark {
+    fn unpark(&self) {
+        self.0.unpark()
+    }
+}
+
+impl Park for RingPark<'_> {
+    type Unpark = RingUnpark;
+
+    fn unparker(&self) -> RingUnpark {
+        RingUnpark(self.reactor.unparker())
+    }
+
+    fn park(&mut self) {
+        self.reactor.park(None)
+    }
+
+    fn park_timeout(&mut self, timeout: Duration) {
+        if timeout.is_zero() {
+            self.reactor.poll()
+        } else {
+            self.reactor.park(Some(timeout))
+        }
+    }
+
+    fn shutdown(&mut self) {
+        self.reactor.shutdown()
+    }
+}

@@ -1,0 +1,298 @@
+//! [`Runtime`], its [`Builder`] and [`Handle`]: the parts tokio users know.
+
+use std::future::Future;
+use std::io;
+use std::sync::{Arc, OnceLock};
+
+use ringbolt_executor as executor;
+use ringbolt_reactor::{MetricsSnapshot, Reactor, ReactorMetrics, RingConfig};
+
+use crate::park::RingPark;
+use crate::task::JoinHandle;
+
+/// What the runtime attaches to its executor: each worker's ring counters.
+#[derive(Debug)]
+struct RuntimeShared {
+    rings: Box<[OnceLock<Arc<ReactorMetrics>>]>,
+    ring_config: RingConfig,
+}
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// ```
+/// let rt = ringbolt::runtime::Builder::new().worker_threads(2).build().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    executor: executor::Builder,
+    workers: usize,
+    ring: RingConfig,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            executor: executor::Builder::new(),
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ring: RingConfig::default(),
+        }
+    }
+}
+
+impl Builder {
+    /// A multi-threaded runtime with one worker per core.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Same as [`Builder::new`], under tokio's name.
+    pub fn new_multi_thread() -> Builder {
+        Builder::default()
+    }
+
+    /// Number of worker threads, each with its own ring (default: cores).
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.workers = n;
+        self
+    }
+
+    /// Name of the worker threads.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.executor.thread_name(name);
+        self
+    }
+
+    /// Upper bound of the blocking pool (default 512).
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.executor.max_blocking_threads(n);
+        self
+    }
+
+    /// Submission-queue entries of each ring (default 256). The completion
+    /// queue gets [`Builder::cq_entries`].
+    pub fn sq_entries(&mut self, n: u32) -> &mut Self {
+        self.ring.sq_entries = n;
+        self
+    }
+
+    /// Completion-queue entries of each ring (default 4 × the SQ).
+    pub fn cq_entries(&mut self, n: u32) -> &mut Self {
+        self.ring.cq_entries = n;
+        self
+    }
+
+    /// Cap on the kernel's own io-wq workers per ring (default 4).
+    pub fn io_wq_max_workers(&mut self, n: u32) -> &mut Self {
+        self.ring.iowq_max_workers = n;
+        self
+    }
+
+    /// Does nothing: timers and I/O are always on. Kept so that code written
+    /// for tokio's builder compiles unchanged.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self
+    }
+
+    /// Starts the workers, each creating its ring on its own thread.
+    ///
+    /// Fails with the ring's error when io_uring cannot be used here (the
+    /// message names the cause: `kernel.io_uring_disabled`, a seccomp
+    /// filter, an old kernel, a memlock limit), or with `InvalidInput` for
+    /// zero workers.
+    pub fn build(&self) -> io::Result<Runtime> {
+        let shared = Arc::new(RuntimeShared {
+            rings: (0..self.workers).map(|_| OnceLock::new()).collect(),
+            ring_config: self.ring.clone(),
+        });
+        let start_shared = Arc::clone(&shared);
+        let executor = self
+            .executor
+            .clone()
+            .worker_threads(self.workers)
+            .extension(shared)
+            .build(move |ws| {
+                let reactor = Reactor::new(&start_shared.ring_config)?;
+                let _ = start_shared.rings[ws.index()].set(reactor.metrics());
+                let _enter = reactor.enter();
+                ws.run(RingPark::new(&reactor))
+            })?;
+        let handle = Handle {
+            inner: executor.handle().clone(),
+        };
+        Ok(Runtime { executor, handle })
+    }
+}
+
+/// A ringbolt runtime: worker threads, each with its own io_uring ring, that
+/// run spawned tasks and steal from each other.
+///
+/// Dropping it cancels every task (each future is dropped once), cancels
+/// every in-flight I/O operation and waits for the kernel to finish with its
+/// buffers, then joins the workers.
+///
+/// ```
+/// let rt = ringbolt::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = ringbolt::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[derive(Debug)]
+pub struct Runtime {
+    // Dropped first: shuts the workers down.
+    executor: executor::Executor,
+    handle: Handle,
+}
+
+impl Runtime {
+    /// A runtime with one worker per core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Runs `future` on the current thread until it completes. The thread
+    /// gets an io_uring ring of its own for the duration, so I/O awaited
+    /// directly here works; tasks it spawns run on the workers.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a task of a runtime, or when this thread's
+    /// ring cannot be created.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task on the workers.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs `f` on the blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> executor::EnterGuard {
+        self.executor.handle().enter()
+    }
+}
+
+/// A cloneable reference to a [`Runtime`], usable from any thread.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    inner: executor::Handle,
+}
+
+impl Handle {
+    /// The runtime of the current thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a ringbolt runtime.
+    pub fn current() -> Handle {
+        Handle {
+            inner: executor::Handle::current(),
+        }
+    }
+
+    /// The runtime of the current thread, if any.
+    pub fn try_current() -> Option<Handle> {
+        executor::Handle::try_current().map(|inner| Handle { inner })
+    }
+
+    /// Spawns a task on the workers.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// Runs `f` on the blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f)
+    }
+
+    /// See [`Runtime::block_on`].
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let config = self
+            .inner
+            .extension::<RuntimeShared>()
+            .map(|s| s.ring_config.clone())
+            .unwrap_or_default();
+        let reactor = Reactor::new(&config).unwrap_or_else(|e| {
+            panic!("block_on could not create this thread's io_uring ring: {e}")
+        });
+        let _enter = reactor.enter();
+        self.inner.block_on(&mut RingPark::new(&reactor), future)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> executor::EnterGuard {
+        self.inner.enter()
+    }
+
+    /// Counters of every worker: the scheduler's and its ring's.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let rings = self.inner.extension::<RuntimeShared>();
+        let workers = (0..self.inner.num_workers())
+            .map(|i| WorkerMetrics {
+                scheduler: self.inner.worker_metrics(i),
+                ring: rings
+                    .as_ref()
+                    .and_then(|r| r.rings[i].get())
+                    .map(|m| m.snapshot())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        RuntimeMetrics {
+            workers,
+            alive_tasks: self.inner.num_alive_tasks(),
+            blocking_threads: self.inner.num_blocking_threads(),
+        }
+    }
+}
+
+/// A snapshot of the runtime's counters.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RuntimeMetrics {
+    /// One entry per worker.
+    pub workers: Vec<WorkerMetrics>,
+    /// Tasks spawned and not yet finished.
+    pub alive_tasks: usize,
+    /// Threads in the blocking pool.
+    pub blocking_threads: usize,
+}
+
+/// One worker's counters.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct WorkerMetrics {
+    /// Tasks polled, steals, parks.
+    pub scheduler: executor::WorkerMetricsSnapshot,
+    /// SQEs submitted, CQEs reaped, enters, SQ-full and CQ-overflow events,
+    /// ops in flight, pending timers.
+    pub ring: MetricsSnapshot,
+}

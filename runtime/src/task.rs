@@ -1,0 +1,52 @@
+//! Tasks: spawning, joining, yielding, and the blocking pool.
+//!
+//! A task is a `Send` future that may run on, and move between, any worker.
+//! CPU-heavy work may run as ordinary tasks (the other workers steal the
+//! rest of the queue), but a single poll that runs for a long time also
+//! holds back completions on its worker's ring: use [`spawn_blocking`] for
+//! work that blocks or computes for more than a few milliseconds.
+
+pub use ringbolt_executor::{yield_now, JoinError, JoinHandle};
+
+/// Spawns a task on the current runtime.
+///
+/// # Panics
+///
+/// Outside a ringbolt runtime.
+///
+/// ```
+/// let rt = ringbolt::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let h = ringbolt::task::spawn(async { "done" });
+///     assert_eq!(h.await.unwrap(), "done");
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    ringbolt_executor::spawn(future)
+}
+
+/// Runs a blocking closure on the runtime's blocking pool (asyncio's
+/// `to_thread`).
+///
+/// # Panics
+///
+/// Outside a ringbolt runtime.
+///
+/// ```
+/// let rt = ringbolt::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let n = ringbolt::task::spawn_blocking(|| (1..=10u32).product::<u32>()).await.unwrap();
+///     assert_eq!(n, 3_628_800);
+/// });
+/// ```
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    ringbolt_executor::spawn_blocking(f)
+}
