@@ -30,7 +30,9 @@ pub mod runtime;
 pub mod task;
 pub mod time;
 
+pub use ringbolt_fs as fs;
 pub use ringbolt_macros::{main, test};
+pub use ringbolt_net as net;
 pub use runtime::{Handle, Runtime};
 pub use task::{spawn, spawn_blocking};
 

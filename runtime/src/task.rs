@@ -50,3 +50,10 @@ where
 {
     ringbolt_executor::spawn_blocking(f)
 }
+
+/// The index of the worker running the current task (`0..workers`), or
+/// `None` off the workers (inside `block_on`, on the blocking pool, on a
+/// foreign thread). A task may move between workers at every `.await`.
+pub fn worker_index() -> Option<usize> {
+    ringbolt_executor::current_worker_index()
+}
