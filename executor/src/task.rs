@@ -55,39 +55,61 @@ impl<F> Drop for TaskFuture<F> {
 /// The task type the executor schedules.
 pub(crate) type Runnable = async_task::Runnable;
 
+type CancelFuture<T> = Pin<Box<dyn Future<Output = Option<Outcome<T>>> + Send>>;
+
+/// Where a [`JoinHandle`] stands.
+enum HandleState<T> {
+    /// The task may still be running.
+    Running(async_task::FallibleTask<Outcome<T>>),
+    /// `abort` was called: waiting for the task's future to be dropped.
+    Cancelling(CancelFuture<T>),
+    /// The output was taken.
+    Done,
+}
+
 /// An owned permission to await a spawned task's result.
 ///
 /// Awaiting it gives `Ok(output)`, or a [`JoinError`] if the task panicked or
 /// was aborted. Dropping the handle *detaches* the task: it keeps running.
 pub struct JoinHandle<T> {
-    task: Mutex<Option<async_task::FallibleTask<Outcome<T>>>>,
+    state: Mutex<HandleState<T>>,
 }
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(task: async_task::Task<Outcome<T>>) -> Self {
         JoinHandle {
-            task: Mutex::new(Some(task.fallible())),
+            state: Mutex::new(HandleState::Running(task.fallible())),
         }
     }
 
-    /// Cancels the task. An idle task's future is dropped by the runtime
-    /// soon after; a running one is dropped when its current poll returns.
-    /// Awaiting the handle afterwards gives [`JoinError::is_cancelled`],
-    /// unless the task had already finished, in which case nothing changes
-    /// and its output is still returned.
-    pub fn abort(&self) {
-        let mut task = self.task.lock().unwrap_or_else(|e| e.into_inner());
-        if task.as_ref().is_some_and(|t| !t.is_finished()) {
-            // Dropping an async-task handle cancels the task: an idle task is
-            // scheduled once more so that a worker drops its future.
-            drop(task.take());
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, HandleState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether the task has finished: completed, panicked, or been aborted.
     pub fn is_finished(&self) -> bool {
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner());
-        task.as_ref().is_none_or(|t| t.is_finished())
+        match &*self.lock() {
+            HandleState::Running(t) => t.is_finished(),
+            HandleState::Cancelling(_) | HandleState::Done => true,
+        }
+    }
+}
+
+impl<T: Send + 'static> JoinHandle<T> {
+    /// Cancels the task. An idle task's future is dropped by a worker soon
+    /// after; a running one when its current poll returns. Awaiting the
+    /// handle then resolves once the future has been dropped (its
+    /// destructors have run), with [`JoinError::is_cancelled`] — or with the
+    /// output, if the task had already finished.
+    pub fn abort(&self) {
+        let mut state = self.lock();
+        if let HandleState::Running(_) = &*state {
+            let HandleState::Running(task) = std::mem::replace(&mut *state, HandleState::Done)
+            else {
+                unreachable!("matched Running above");
+            };
+            *state = HandleState::Cancelling(Box::pin(task.cancel()));
+        }
     }
 }
 
@@ -98,30 +120,25 @@ impl<T> Future for JoinHandle<T> {
         if ringbolt_coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
-        let mut guard = self.task.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(task) = guard.as_mut() else {
-            return Poll::Ready(Err(JoinError::cancelled()));
+        let mut state = self.lock();
+        let outcome = match &mut *state {
+            HandleState::Running(task) => std::task::ready!(Pin::new(task).poll(cx)),
+            HandleState::Cancelling(cancel) => std::task::ready!(cancel.as_mut().poll(cx)),
+            HandleState::Done => panic!("JoinHandle polled after it returned its result"),
         };
-        match Pin::new(task).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(outcome) => {
-                // The task is done; leave the handle in the aborted state so
-                // a stray second poll cannot reach the finished task.
-                guard.take();
-                Poll::Ready(match outcome {
-                    Some(Ok(v)) => Ok(v),
-                    Some(Err(payload)) => Err(JoinError::panic(payload)),
-                    None => Err(JoinError::cancelled()),
-                })
-            }
-        }
+        *state = HandleState::Done;
+        Poll::Ready(match outcome {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(payload)) => Err(JoinError::panic(payload)),
+            None => Err(JoinError::cancelled()),
+        })
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let task = self.task.get_mut().unwrap_or_else(|e| e.into_inner());
-        if let Some(task) = task.take() {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let HandleState::Running(task) = std::mem::replace(state, HandleState::Done) {
             task.detach();
         }
     }

@@ -53,4 +53,6 @@ pub use async_lock::{
     RwLockReadGuardArc, RwLockUpgradableReadGuard, RwLockWriteGuard, RwLockWriteGuardArc,
 };
 pub use notify::{Notified, Notify};
-pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
