@@ -73,15 +73,22 @@ enum HandleState<T> {
 /// was aborted. Dropping the handle *detaches* the task: it keeps running.
 pub struct JoinHandle<T> {
     state: Mutex<HandleState<T>>,
+    /// Turns the task into its cancellation future. Made where `T: Send` is
+    /// known (every handle comes from a spawn of a `Send` output), so that
+    /// `abort` needs no bound and works in generic code such as `Drop`.
+    cancel: fn(async_task::FallibleTask<Outcome<T>>) -> CancelFuture<T>,
 }
 
-impl<T> JoinHandle<T> {
+impl<T: Send + 'static> JoinHandle<T> {
     pub(crate) fn new(task: async_task::Task<Outcome<T>>) -> Self {
         JoinHandle {
             state: Mutex::new(HandleState::Running(task.fallible())),
+            cancel: |task| Box::pin(task.cancel()),
         }
     }
+}
 
+impl<T> JoinHandle<T> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HandleState<T>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -93,9 +100,7 @@ impl<T> JoinHandle<T> {
             HandleState::Cancelling(_) | HandleState::Done => true,
         }
     }
-}
 
-impl<T: Send + 'static> JoinHandle<T> {
     /// Cancels the task. An idle task's future is dropped by a worker soon
     /// after; a running one when its current poll returns. Awaiting the
     /// handle then resolves once the future has been dropped (its
@@ -108,7 +113,7 @@ impl<T: Send + 'static> JoinHandle<T> {
             else {
                 unreachable!("matched Running above");
             };
-            *state = HandleState::Cancelling(Box::pin(task.cancel()));
+            *state = HandleState::Cancelling((self.cancel)(task));
         }
     }
 }

@@ -264,7 +264,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
             return;
         }
         tick = tick.wrapping_add(1);
-        let periodic = tick % INTERVAL == 0;
+        let periodic = tick.is_multiple_of(INTERVAL);
         if periodic {
             park.park_timeout(Duration::ZERO);
         }

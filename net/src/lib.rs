@@ -1,1 +1,84 @@
-//! ringbolt-net: TCP, UDP and Unix sockets on io_uring. Not built yet: it waits for the reactor.
+//! ringbolt-net: TCP, UDP and Unix sockets on io_uring.
+//!
+//! Stream sockets ([`TcpStream`], [`UnixStream`]) do their I/O with ring
+//! ops — `socket`, `connect`, `accept`, `send`, `recv`, `shutdown` — on the
+//! ring of the worker that polls them, and may move between workers
+//! between (and during) operations. Reads and writes take owned buffers
+//! and give them back ([`BufResult`](ringbolt_reactor::BufResult)); the
+//! `futures-io` `AsyncRead`/`AsyncWrite` traits are implemented on top,
+//! with internal buffers, for the ecosystem (`futures::io::copy`, codecs,
+//! line readers).
+//!
+//! # Cancellation
+//!
+//! Dropping an I/O future never blocks and never loses received data:
+//!
+//! - **Reads.** A stream read dropped while its `recv` is in flight is not
+//!   cancelled: the op, still owning its buffer, is parked in the stream (or
+//!   read half). The next read on that stream — from any task, on any worker —
+//!   first finishes the parked op and hands out its bytes before receiving
+//!   more, so every byte arrives once and in order. (Cancelling the op
+//!   instead could race with the kernel having already consumed the data
+//!   into a buffer that would then be freed.) A dropped `peek` consumes
+//!   nothing and is simply cancelled. The buffer given to the dropped read
+//!   is not returned; its bytes are copied into the next read's buffer,
+//!   which is why stream reads take a [`ReadBuf`].
+//! - **Writes.** A dropped `write` is cancelled; some prefix of its bytes
+//!   may have been sent (as with any cancelled `send`), so a stream whose
+//!   write was cancelled midway should be treated as broken. Bytes accepted
+//!   by `AsyncWrite::poll_write` are always sent (write-behind), and
+//!   `poll_flush` reports their failure.
+//! - **Accept.** A dropped accept closes the connection it may have taken.
+//!
+//! Sends use `MSG_NOSIGNAL`: writing to a reset or closed peer is
+//! `BrokenPipe`/`ConnectionReset`, never `SIGPIPE`.
+//!
+//! # What is not a ring op (yet)
+//!
+//! - Name resolution ([`lookup_host`]) runs on the blocking pool.
+//! - Datagram sockets ([`UdpSocket`], [`UnixDatagram`]) and
+//!   [`UnixStream::connect`] wait for readiness with a ring poll op, then
+//!   run the non-blocking syscall: the reactor has no `sendmsg`/`recvmsg`
+//!   op, and its connect op takes IP addresses only.
+//! - [`TcpStream::write_vectored`] gathers its buffers into one `send`
+//!   (the reactor's vectored op is `writev`, which cannot carry
+//!   `MSG_NOSIGNAL`).
+//! - [`TcpListener::incoming`] keeps one single-shot accept in flight; the
+//!   reactor has no multishot accept op yet.
+//! - Socket options and addresses are ordinary syscalls on a duplicate of
+//!   the socket's descriptor (each socket holds two descriptors until the
+//!   reactor's `SharedFd` implements `AsFd`).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use ringbolt_net::TcpListener;
+//! let listener = TcpListener::bind(([127, 0, 0, 1], 0))?;
+//! let (mut stream, _peer) = listener.accept().await?;
+//! loop {
+//!     let (n, buf) = stream.read(Vec::with_capacity(4096)).await;
+//!     if n? == 0 {
+//!         break;
+//!     }
+//!     let (res, _) = stream.write_all(buf).await;
+//!     res?;
+//! }
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod addr;
+mod buf;
+mod io_compat;
+mod read_side;
+mod stream_core;
+mod sys;
+pub mod tcp;
+mod udp;
+pub mod unix;
+mod write_side;
+
+pub use addr::lookup_host;
+pub use buf::ReadBuf;
+pub use tcp::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpSocket, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -363,7 +363,7 @@ impl Inner {
     }
 
     /// `user_data` of every op in the table (tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn live_user_data(&self) -> Vec<u64> {
         let ops = self.ops.borrow();
         ops.slab

@@ -191,7 +191,7 @@ impl Reactor {
         self.inner.ring_fd()
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }

@@ -5,26 +5,26 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize};
-#[cfg(loom)]
-pub(crate) use loom::sync::Mutex;
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize};
 
-/// `std::sync::Mutex` with loom's infallible `lock` signature.
+#[cfg(loom)]
+use loom::sync::{Mutex as RawMutex, MutexGuard};
 #[cfg(not(loom))]
-#[derive(Debug, Default)]
-pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+use std::sync::{Mutex as RawMutex, MutexGuard};
 
-#[cfg(not(loom))]
+/// A mutex whose `lock` ignores poisoning: the protected data (a queue of
+/// CQE results) stays consistent even if a holder panicked.
+#[derive(Debug)]
+pub(crate) struct Mutex<T>(RawMutex<T>);
+
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
-        Self(std::sync::Mutex::new(value))
+        Self(RawMutex::new(value))
     }
 
-    /// Locks, ignoring poisoning: the protected data (a queue of CQE results)
-    /// stays consistent even if a holder panicked.
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, T> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

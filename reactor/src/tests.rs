@@ -22,8 +22,8 @@ fn pipe() -> (SharedFd, OwnedFd) {
 }
 
 fn write_byte(fd: &OwnedFd) {
-    // SAFETY: writes one byte from a live static to an fd we own.
     assert_eq!(
+        // SAFETY: writes one byte from a live static to an fd we own.
         unsafe { libc::write(fd.as_raw_fd(), b"x".as_ptr().cast(), 1) },
         1
     );

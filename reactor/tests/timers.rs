@@ -6,7 +6,7 @@ use ringbolt_reactor::time::{sleep, sleep_until};
 use ringbolt_reactor::Reactor;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -22,7 +22,9 @@ fn sleeps_end_in_order_and_never_early() {
             .collect();
         let mut order = Vec::new();
         let mut cx = Context::from_waker(Waker::noop());
+        let mut pass = 0;
         while !sleeps.is_empty() {
+            pass += 1;
             let mut i = 0;
             while i < sleeps.len() {
                 if Pin::new(&mut sleeps[i].1).poll(&mut cx).is_ready() {
@@ -35,16 +37,24 @@ fn sleeps_end_in_order_and_never_early() {
                         start.elapsed() >= Duration::from_millis(d),
                         "{d} ms sleep ended early"
                     );
-                    order.push(d);
+                    order.push((d, pass));
                 } else {
                     i += 1;
                 }
             }
-            reactor.park(None);
+            if !sleeps.is_empty() {
+                reactor.park(None);
+            }
         }
-        let mut sorted = delays.to_vec();
-        sorted.sort();
-        assert_eq!(order, sorted);
+        // A shorter sleep never ends in a later pass than a longer one (two
+        // may end in the same pass when the machine is slow).
+        let mut by_delay = order.clone();
+        by_delay.sort();
+        assert!(
+            by_delay.windows(2).all(|w| w[0].1 <= w[1].1),
+            "out of order: {order:?}"
+        );
+        assert_eq!(order.len(), delays.len());
         assert_eq!(reactor.metrics().snapshot().timers_pending, 0);
     }
 }
@@ -136,13 +146,13 @@ fn sleep_polled_elsewhere_is_woken_by_home() {
     let other = std::thread::spawn(move || {
         let r2 = Reactor::new(&Default::default()).unwrap();
         let t = Instant::now();
-        let out = block_on(&r2, std::future::poll_fn(|cx| Pin::new(&mut s).poll(cx)));
+        block_on(&r2, std::future::poll_fn(|cx| Pin::new(&mut s).poll(cx)));
         stop2.store(true, std::sync::atomic::Ordering::SeqCst);
-        (out, t.elapsed())
+        t.elapsed()
     });
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
         reactor.park(Some(Duration::from_millis(5)));
     }
-    let ((), _took) = other.join().unwrap();
-    let _ = Poll::<()>::Pending;
+    let took = other.join().unwrap();
+    assert!(took < Duration::from_secs(5), "{took:?}");
 }

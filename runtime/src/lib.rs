@@ -37,6 +37,11 @@ pub use ringbolt_net as net;
 pub use runtime::{Handle, Runtime};
 pub use task::{spawn, spawn_blocking};
 
+/// Await several futures at once (re-exported from `futures-util`):
+/// `join!` waits for all, `try_join!` stops at the first `Err`, `select!`
+/// takes the first to finish (its futures must be fused: `.fuse()`).
+pub use futures_util::{join, select, try_join};
+
 /// Owned-buffer I/O types shared by files and sockets.
 pub mod buf {
     pub use ringbolt_reactor::{BufResult, IoBuf, IoBufMut, Slice};

@@ -5,7 +5,33 @@
 //! rest of the queue), but a single poll that runs for a long time also
 //! holds back completions on its worker's ring: use [`spawn_blocking`] for
 //! work that blocks or computes for more than a few milliseconds.
+//!
+//! Groups of tasks: [`JoinSet`] (tokio's, asyncio's `as_completed`) and
+//! [`TaskGroup`] (asyncio's: the first failure cancels the siblings, every
+//! error is returned). Task-local values: [`task_local!`](crate::task_local);
+//! named tasks: [`Builder`] and [`current_name`].
+//!
+//! # No `block_in_place`
+//!
+//! tokio's `block_in_place` turns the current worker into a blocking thread
+//! and hands its run queue to a new worker. ringbolt cannot do that soundly:
+//! each worker owns its io_uring ring, created with `SINGLE_ISSUER`, and
+//! the operations of tasks that ran on it complete on that ring only. A
+//! worker blocked in user code cannot reap its ring's completions, so those
+//! tasks would stall for as long as it blocks; handing the ring to another
+//! thread would break `SINGLE_ISSUER` (the kernel rejects submissions from a
+//! second thread). Move blocking work to the blocking pool with
+//! [`spawn_blocking`] and await its handle instead.
 
+mod builder;
+mod group;
+mod join_set;
+mod local;
+
+pub use builder::{current_name, Builder};
+pub use group::{GroupError, TaskFailure, TaskGroup};
+pub use join_set::JoinSet;
+pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use ringbolt_executor::{yield_now, JoinError, JoinHandle};
 
 /// Spawns a task on the current runtime.

@@ -74,11 +74,11 @@ unsafe impl<B: IoBufMut> IoBufMut for Slice<B> {
         self.buf.stable_mut_ptr().wrapping_add(self.begin)
     }
     unsafe fn set_init(&mut self, pos: usize) {
-        // SAFETY: bytes `begin..begin + pos` were initialised (caller), and
-        // the bytes before `begin` were initialised if the buffer reported
-        // them so; a read into a slice past the initialised end is only
-        // recorded as far as it is contiguous.
+        // A read into a slice that starts past the initialised end leaves a
+        // gap of uninitialised bytes: nothing contiguous to record.
         if self.buf.bytes_init() >= self.begin {
+            // SAFETY: bytes `..begin` are initialised (checked above) and
+            // `begin..begin + pos` were initialised by the read (caller).
             unsafe { self.buf.set_init(self.begin + pos) };
         }
     }

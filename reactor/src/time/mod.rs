@@ -1,6 +1,6 @@
 //! Timers: [`sleep`], [`sleep_until`] and the [`Sleep`] future.
 //!
-//! Each reactor owns a timer wheel ([`wheel`]); the nearest deadline becomes
+//! Each reactor owns a hierarchical timer wheel; the nearest deadline becomes
 //! the `io_uring_enter` timeout of a park (`EXT_ARG`), so a sleep costs no SQE
 //! and no kernel memory. A `Sleep` registers in the wheel of the thread that
 //! first polls it (its home). Dropping or resetting it on the home thread

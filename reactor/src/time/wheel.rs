@@ -80,7 +80,7 @@ impl Wheel {
     }
 
     /// Pending entries.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
@@ -323,6 +323,50 @@ mod tests {
         w.remove(b);
         assert_eq!(w.len(), 0);
         assert!(w.next_deadline().is_none());
+    }
+
+    #[test]
+    fn interleaved_inserts_and_polls() {
+        let mut w = wheel();
+        let start = w.start;
+        let mut t = start;
+        let mut pending: Vec<(u64, Arc<TimerShared>)> = Vec::new();
+        let mut rng = 12345u64;
+        for step in 0..20_000u64 {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if rng.is_multiple_of(3) {
+                let d = (rng >> 20) % 5000;
+                let s = Arc::new(TimerShared::new());
+                let when = t + Duration::from_millis(d);
+                if w.insert(when, s.clone()).is_some() {
+                    pending.push((
+                        when.duration_since(start).as_nanos().div_ceil(1_000_000) as u64,
+                        s,
+                    ));
+                }
+            }
+            t += Duration::from_micros((rng >> 40) % 3000);
+            let now_ms = t.duration_since(start).as_millis() as u64;
+            let due = w.poll_due(t);
+            for s in &due {
+                let i = pending.iter().position(|(_, p)| Arc::ptr_eq(p, s)).unwrap();
+                let (when, _) = pending.swap_remove(i);
+                assert!(when <= now_ms, "step {step}: early");
+            }
+            for (when, _) in &pending {
+                assert!(*when > now_ms, "step {step}: {when} overdue at {now_ms}");
+            }
+            if let Some(next) = w.next_deadline() {
+                assert!(
+                    next > start + Duration::from_millis(now_ms),
+                    "step {step}: next deadline in the past"
+                );
+            } else {
+                assert!(pending.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -121,3 +121,16 @@ unsafe impl ringbolt_reactor::IoBufMut for Counted {
         unsafe { ringbolt_reactor::IoBufMut::set_init(&mut self.buf, pos) }
     }
 }
+
+/// Writes one byte to `fd`.
+pub fn write_byte(fd: &impl std::os::fd::AsRawFd, byte: u8) {
+    // SAFETY: writes one byte from a live local to an fd the caller owns.
+    let n = unsafe { libc::write(fd.as_raw_fd(), (&byte as *const u8).cast(), 1) };
+    assert_eq!(n, 1, "write failed");
+}
+
+/// Whether `raw` names an open fd.
+pub fn is_open(raw: i32) -> bool {
+    // SAFETY: F_GETFD touches no memory; any number is a valid argument.
+    unsafe { libc::fcntl(raw, libc::F_GETFD) != -1 }
+}

@@ -1,0 +1,67 @@
+//! `futures-io` [`AsyncRead`]/[`AsyncWrite`] for streams and halves, so
+//! `futures::io::copy`, codecs and line readers work.
+//!
+//! Reads receive into an internal buffer whose op stays inside the stream
+//! between polls; writes are write-behind: `poll_write` copies the bytes,
+//! starts their send and reports them written, and `poll_flush` waits for
+//! it. `poll_close` flushes and shuts down the write direction.
+
+use crate::tcp::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
+use crate::unix::UnixStream;
+use futures_io::{AsyncRead, AsyncWrite};
+use std::io;
+use std::net::Shutdown;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+macro_rules! async_read {
+    ($ty:ty, |$s:ident| ($rd:expr, $sock:expr)) => {
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                let $s = self.get_mut();
+                $rd.poll_read(cx, &$sock.fd, buf)
+            }
+        }
+    };
+}
+
+macro_rules! async_write {
+    ($ty:ty, |$s:ident| ($wr:expr, $sock:expr)) => {
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $s = self.get_mut();
+                $wr.poll_write(cx, &$sock.fd, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $s = self.get_mut();
+                $wr.poll_drain(cx, &$sock.fd)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $s = self.get_mut();
+                ready!($wr.poll_drain(cx, &$sock.fd))?;
+                // shutdown(2) never blocks; not worth an op kept in the type.
+                match $sock.ctl().shutdown(Shutdown::Write) {
+                    Err(e) if e.kind() != io::ErrorKind::NotConnected => Poll::Ready(Err(e)),
+                    _ => Poll::Ready(Ok(())),
+                }
+            }
+        }
+    };
+}
+
+async_read!(TcpStream, |s| (s.core.rd, s.core.sock));
+async_write!(TcpStream, |s| (s.core.wr, s.core.sock));
+async_read!(UnixStream, |s| (s.core.rd, s.core.sock));
+async_write!(UnixStream, |s| (s.core.wr, s.core.sock));
+async_read!(OwnedReadHalf, |s| (s.rd, s.sock));
+async_write!(OwnedWriteHalf, |s| (s.wr, s.sock));

@@ -1,0 +1,58 @@
+//! [`UnixListener`].
+
+use super::{SocketAddr, UnixStream};
+use crate::sys::Sock;
+use ringbolt_reactor::op::Accept;
+use ringbolt_reactor::submit;
+use std::io;
+use std::path::Path;
+
+/// A listening Unix stream socket.
+#[derive(Debug)]
+pub struct UnixListener {
+    sock: Sock,
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist) and listens.
+    ///
+    /// # Errors
+    /// `AddrInUse` when the path exists, and other `bind(2)` errors.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let std = std::os::unix::net::UnixListener::bind(path)?;
+        Ok(Self {
+            sock: Sock::new(socket2::Socket::from(std))?,
+        })
+    }
+
+    /// Accepts one connection (a ring accept op).
+    ///
+    /// # Errors
+    /// `EMFILE` and other `accept4(2)` errors.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (fd, _) = submit(Accept::new(&self.sock.fd)).await?;
+        let sock = Sock::from_fd(fd)?;
+        let addr = unix_addr(sock.ctl(), true)?;
+        Ok((UnixStream::from_sock(sock), addr))
+    }
+
+    /// The bound address.
+    ///
+    /// # Errors
+    /// From `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        unix_addr(self.sock.ctl(), false)
+    }
+}
+
+/// The local or peer address of a Unix socket. Through `std` (on a
+/// short-lived duplicate descriptor) because socket2 cannot express an
+/// unnamed address.
+pub(super) fn unix_addr(socket: &socket2::Socket, peer: bool) -> io::Result<SocketAddr> {
+    let std = std::os::unix::net::UnixStream::from(socket.try_clone()?);
+    if peer {
+        std.peer_addr()
+    } else {
+        std.local_addr()
+    }
+}
