@@ -102,7 +102,6 @@ impl BenchRuntime for Tokio {
     }
 }
 
-#[cfg(feature = "ringbolt")]
 mod ringbolt_impl {
     use super::BenchRuntime;
     use std::future::Future;
@@ -152,55 +151,6 @@ mod ringbolt_impl {
 
         fn yield_now() -> impl Future<Output = ()> + Send {
             ringbolt::task::yield_now()
-        }
-    }
-}
-
-#[cfg(not(feature = "ringbolt"))]
-mod ringbolt_impl {
-    use super::BenchRuntime;
-    use std::convert::Infallible;
-    use std::future::Future;
-    use std::io;
-
-    /// Placeholder when the crate is built without the `ringbolt` feature:
-    /// [`BenchRuntime::build`] always fails, so no value of it ever exists.
-    pub struct Ringbolt(Infallible);
-
-    impl BenchRuntime for Ringbolt {
-        const NAME: &'static str = "ringbolt";
-        type JoinError = Infallible;
-        type JoinHandle<T: Send + 'static> = futures::future::Pending<Result<T, Infallible>>;
-
-        fn build(_workers: usize) -> io::Result<Self> {
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "ringbolt-benches was built without the `ringbolt` feature",
-            ))
-        }
-
-        fn block_on<F: Future>(&self, _fut: F) -> F::Output {
-            match self.0 {}
-        }
-
-        fn spawn_remote<F>(&self, _fut: F) -> Self::JoinHandle<F::Output>
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            match self.0 {}
-        }
-
-        fn spawn<F>(_fut: F) -> Self::JoinHandle<F::Output>
-        where
-            F: Future + Send + 'static,
-            F::Output: Send + 'static,
-        {
-            unreachable!("no ringbolt runtime can exist without the `ringbolt` feature")
-        }
-
-        fn yield_now() -> impl Future<Output = ()> + Send {
-            futures::future::ready(())
         }
     }
 }
