@@ -326,10 +326,16 @@ async fn a_cancelled_read_loses_no_bytes() {
             assert_ne!(ringbolt::task::worker_index(), first_worker);
         }
         let mut got = Vec::new();
-        while got.len() < want.len() {
-            let (n, b) = stream.read(Vec::with_capacity(3)).await;
-            got.extend_from_slice(&b[..n.unwrap()]);
-        }
+        let all = async {
+            while got.len() < want.len() {
+                let (n, b) = stream.read(Vec::with_capacity(3)).await;
+                got.extend_from_slice(&b[..n.unwrap()]);
+            }
+        };
+        let lost = ringbolt::time::timeout(Duration::from_secs(2), all)
+            .await
+            .is_err();
+        assert!(!lost, "round {round}: bytes lost, got {got:?}");
         assert_eq!(got, want, "round {round}");
     }
 }
