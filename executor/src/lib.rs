@@ -38,6 +38,7 @@ mod worker;
 
 pub use metrics::WorkerMetricsSnapshot;
 pub use park::{Park, ThreadPark, ThreadUnpark, Unpark};
+pub use registry::TaskEnd;
 pub use scheduler::{Builder, EnterGuard, Executor, Handle};
 pub use task::{yield_now, JoinError, JoinHandle};
 pub use worker::{current_worker_index, WorkerStart};
@@ -66,4 +67,17 @@ where
     R: Send + 'static,
 {
     Handle::current().spawn_blocking(f)
+}
+
+/// Spawns a `!Send` task pinned to the current worker (never stolen).
+///
+/// # Panics
+///
+/// Off a ringbolt worker thread (see [`Handle::spawn_local`]).
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().spawn_local(future)
 }

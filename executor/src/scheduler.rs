@@ -55,6 +55,8 @@ impl ShutdownSync {
 /// Everything the workers of one runtime share.
 pub(crate) struct Shared {
     pub(crate) injector: Injector<Runnable>,
+    /// Per worker: the tasks pinned to it (`spawn_local`), never stolen.
+    pub(crate) inboxes: Box<[crossbeam_queue::SegQueue<Runnable>]>,
     pub(crate) stealers: Box<[Stealer<Runnable>]>,
     pub(crate) unparkers: Box<[OnceLock<Box<dyn Unpark>>]>,
     pub(crate) idle: Idle,
@@ -75,6 +77,20 @@ impl std::fmt::Debug for Shared {
             .field("workers", &self.stealers.len())
             .field("shutdown", &self.shutdown)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // A pinned task may only be dropped on its worker, which drains its
+        // inbox before it exits. A runnable that still arrived afterwards
+        // (woken by a stray waker) is leaked rather than dropped on the
+        // wrong thread, which would panic.
+        for inbox in self.inboxes.iter() {
+            while let Some(r) = inbox.pop() {
+                std::mem::forget(r);
+            }
+        }
     }
 }
 
@@ -163,31 +179,80 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.shared;
-        let Some(reservation) = shared.registry.reserve() else {
-            // Shut down: the task is created cancelled.
-            let (runnable, task) = async_task::spawn(TaskFuture::new(future, None), |_| {});
-            drop(runnable);
-            return JoinHandle::new(task);
-        };
-        let future = TaskFuture::new(
-            future,
-            Some((Arc::clone(&shared.registry), reservation.slot())),
-        );
         let schedule_shared = Arc::clone(shared);
-        let (runnable, task) = async_task::Builder::new().spawn(
-            |_| future,
-            async_task::WithInfo(move |runnable, info: async_task::ScheduleInfo| {
+        let (runnable, handle) =
+            self.spawn_with(future, move |runnable, info: async_task::ScheduleInfo| {
                 let how = if info.woken_while_running {
                     Schedule::Yield
                 } else {
                     Schedule::Wake
                 };
                 worker::schedule(&schedule_shared, runnable, how);
-            }),
+            });
+        if let Some(runnable) = runnable {
+            worker::schedule(shared, runnable, Schedule::Spawn);
+        }
+        handle
+    }
+
+    /// Creates a registered task with `schedule`; the caller schedules the
+    /// returned runnable (none after shutdown: the task is cancelled).
+    fn spawn_with<F, S>(&self, future: F, schedule: S) -> (Option<Runnable>, JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Fn(Runnable, async_task::ScheduleInfo) + Send + Sync + 'static,
+    {
+        let shared = &self.shared;
+        let Some(reservation) = shared.registry.reserve() else {
+            // Shut down: the task is created cancelled.
+            let (runnable, task) = async_task::spawn(TaskFuture::new(future, None), |_| {});
+            drop(runnable);
+            return (None, JoinHandle::new(task, None));
+        };
+        let slot = reservation.slot();
+        let future = TaskFuture::new(future, Some((Arc::clone(&shared.registry), slot)));
+        let (runnable, task) =
+            async_task::Builder::new().spawn(|_| future, async_task::WithInfo(schedule));
+        reservation.insert(runnable.waker());
+        (
+            Some(runnable),
+            JoinHandle::new(task, Some((Arc::clone(&shared.registry), slot))),
+        )
+    }
+
+    /// Spawns a `!Send` task pinned to the current worker: it runs only on
+    /// this worker and is never stolen.
+    ///
+    /// # Panics
+    ///
+    /// When not called on a worker thread of this runtime (from inside a
+    /// task), since a `!Send` future cannot be moved to a worker.
+    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.shared;
+        let index = worker::current_worker_of(shared).expect(
+            "spawn_local must be called on a worker thread of this runtime (inside a \
+             spawned task): a !Send future cannot be moved to a worker",
+        );
+        let Some(reservation) = shared.registry.reserve() else {
+            let (runnable, task) = async_task::spawn_local(TaskFuture::new(future, None), |_| {});
+            drop(runnable);
+            return JoinHandle::new(task, None);
+        };
+        let slot = reservation.slot();
+        let future = TaskFuture::new(future, Some((Arc::clone(&shared.registry), slot)));
+        let schedule_shared = Arc::clone(shared);
+        let (runnable, task) = async_task::Builder::new().spawn_local(
+            |_| future,
+            move |runnable| worker::schedule_pinned(&schedule_shared, index, runnable),
         );
         reservation.insert(runnable.waker());
-        worker::schedule(shared, runnable, Schedule::Spawn);
-        JoinHandle::new(task)
+        runnable.schedule();
+        JoinHandle::new(task, Some((Arc::clone(&shared.registry), slot)))
     }
 
     /// Runs a blocking closure on the blocking pool and returns a handle to
@@ -199,17 +264,16 @@ impl Handle {
     {
         let shared = Arc::clone(&self.shared);
         let mut f = Some(f);
-        let future = TaskFuture::new(
-            std::future::poll_fn(move |_| {
-                std::task::Poll::Ready((f.take().expect("blocking job polled twice"))())
-            }),
-            None,
-        );
-        let (runnable, task) = async_task::spawn(future, move |runnable| {
+        let job = std::future::poll_fn(move |_| {
+            std::task::Poll::Ready((f.take().expect("blocking job polled twice"))())
+        });
+        let (runnable, handle) = self.spawn_with(job, move |runnable, _| {
             shared.blocking.push(&shared, runnable)
         });
-        runnable.schedule();
-        JoinHandle::new(task)
+        if let Some(runnable) = runnable {
+            runnable.schedule();
+        }
+        handle
     }
 
     /// Runs `future` to completion on the current thread, sleeping in `park`
@@ -369,6 +433,7 @@ impl Builder {
             .collect();
         let shared = Arc::new(Shared {
             injector: Injector::new(),
+            inboxes: (0..n).map(|_| crossbeam_queue::SegQueue::new()).collect(),
             stealers: locals.iter().map(|w| w.stealer()).collect(),
             unparkers: (0..n).map(|_| OnceLock::new()).collect(),
             idle: Idle::new(n),

@@ -9,22 +9,38 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use crate::registry::{Registry, Slot};
+use crate::registry::{AddCallback, Callback, Registry, Slot, TaskEnd};
 
 /// What a task's future ends with: its output, or the payload of its panic.
 pub(crate) type Outcome<T> = Result<T, Box<dyn Any + Send + 'static>>;
 
+/// A task's place in its runtime's registry.
+pub(crate) type Registration = Option<(Arc<Registry>, Slot)>;
+
 /// Wraps a spawned future: catches a panic in `poll` and turns it into an
-/// outcome, and leaves the runtime's task registry when it is dropped
-/// (completed, cancelled, or dropped at shutdown).
+/// outcome, and when it is dropped (completed, cancelled, or dropped at
+/// shutdown) leaves the runtime's task registry and runs the task's
+/// done-callbacks on the dropping thread.
 pub(crate) struct TaskFuture<F> {
     future: F,
-    registry: Option<(Arc<Registry>, Slot)>,
+    registry: Registration,
+    end: TaskEnd,
 }
 
 impl<F> TaskFuture<F> {
-    pub(crate) fn new(future: F, registry: Option<(Arc<Registry>, Slot)>) -> Self {
-        TaskFuture { future, registry }
+    pub(crate) fn new(future: F, registry: Registration) -> Self {
+        TaskFuture {
+            future,
+            registry,
+            end: TaskEnd::Cancelled,
+        }
+    }
+}
+
+fn run_callbacks(callbacks: Vec<Callback>, end: TaskEnd) {
+    for callback in callbacks {
+        // A panicking callback must not stop the others, nor the worker.
+        let _ = catch_unwind(AssertUnwindSafe(|| callback(end)));
     }
 }
 
@@ -34,12 +50,22 @@ impl<F: Future> Future for TaskFuture<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
         // `self`, and `TaskFuture`'s `Drop` does not move it either (it only
-        // touches `registry`, which is not pinned).
-        let future = unsafe { self.map_unchecked_mut(|s| &mut s.future) };
+        // touches `registry` and `end`, which are not pinned). `end` is a
+        // `Copy` field reached through the same `&mut` without moving
+        // anything.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above: `this.future` stays where it is.
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(payload) => Poll::Ready(Err(payload)),
+            Ok(Poll::Ready(v)) => {
+                this.end = TaskEnd::Completed;
+                Poll::Ready(Ok(v))
+            }
+            Err(payload) => {
+                this.end = TaskEnd::Panicked;
+                Poll::Ready(Err(payload))
+            }
         }
     }
 }
@@ -47,7 +73,7 @@ impl<F: Future> Future for TaskFuture<F> {
 impl<F> Drop for TaskFuture<F> {
     fn drop(&mut self) {
         if let Some((registry, slot)) = self.registry.take() {
-            registry.remove(slot);
+            run_callbacks(registry.task_ended(slot, self.end), self.end);
         }
     }
 }
@@ -73,6 +99,7 @@ enum HandleState<T> {
 /// was aborted. Dropping the handle *detaches* the task: it keeps running.
 pub struct JoinHandle<T> {
     state: Mutex<HandleState<T>>,
+    registry: Registration,
     /// Turns the task into its cancellation future. Made where `T: Send` is
     /// known (every handle comes from a spawn of a `Send` output), so that
     /// `abort` needs no bound and works in generic code such as `Drop`.
@@ -80,9 +107,10 @@ pub struct JoinHandle<T> {
 }
 
 impl<T: Send + 'static> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Outcome<T>>) -> Self {
+    pub(crate) fn new(task: async_task::Task<Outcome<T>>, registry: Registration) -> Self {
         JoinHandle {
             state: Mutex::new(HandleState::Running(task.fallible())),
+            registry,
             cancel: |task| Box::pin(task.cancel()),
         }
     }
@@ -91,6 +119,34 @@ impl<T: Send + 'static> JoinHandle<T> {
 impl<T> JoinHandle<T> {
     fn lock(&self) -> std::sync::MutexGuard<'_, HandleState<T>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `callback` once when the task ends (asyncio's
+    /// `add_done_callback`): completed, panicked, or cancelled. It runs on
+    /// whichever thread ends the task (the worker that polled it last, or
+    /// the thread that dropped it); if the task has already ended, it runs
+    /// now, on this thread. A panic in a callback is caught and ignored.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use ringbolt_executor::TaskEnd;
+    /// # let rt = ringbolt_executor::Executor::with_thread_parks(1).unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// let handle = rt.handle().spawn(async { 7 });
+    /// handle.add_done_callback(move |end| tx.send(end).unwrap());
+    /// assert_eq!(rx.recv().unwrap(), TaskEnd::Completed);
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(TaskEnd) + Send + 'static) {
+        let callback: Callback = Box::new(callback);
+        let (callback, end) = match &self.registry {
+            Some((registry, slot)) => match registry.add_callback(*slot, callback) {
+                AddCallback::Stored => return,
+                AddCallback::RunNow(callback, end) => (callback, end),
+            },
+            // Spawned after shutdown: the task never ran.
+            None => (callback, TaskEnd::Cancelled),
+        };
+        run_callbacks(vec![callback], end);
     }
 
     /// Whether the task has finished: completed, panicked, or been aborted.
@@ -145,6 +201,9 @@ impl<T> Drop for JoinHandle<T> {
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
         if let HandleState::Running(task) = std::mem::replace(state, HandleState::Done) {
             task.detach();
+        }
+        if let Some((registry, slot)) = self.registry.take() {
+            registry.handle_dropped(slot);
         }
     }
 }

@@ -100,6 +100,27 @@ pub(crate) fn set_entered(shared: Option<Arc<Shared>>) -> Option<Arc<Shared>> {
     ENTERED.with(|e| e.replace(shared))
 }
 
+/// The index of this thread's worker if it belongs to `shared`'s runtime.
+pub(crate) fn current_worker_of(shared: &Arc<Shared>) -> Option<usize> {
+    with_core(|c| {
+        c.filter(|c| Arc::ptr_eq(&c.shared, shared))
+            .map(|c| c.index)
+    })
+}
+
+/// Schedules a task pinned to worker `index`: into its inbox, then wakes it
+/// (token semantics: a wake racing with its parking is not lost, and the
+/// parked worker re-checks its inbox, rule 2 of the idle protocol). Never
+/// drops the runnable: a pinned task may only be dropped on its worker.
+pub(crate) fn schedule_pinned(shared: &Arc<Shared>, index: usize, runnable: Runnable) {
+    shared.inboxes[index].push(runnable);
+    if current_worker_of(shared) != Some(index) {
+        if let Some(u) = shared.unparkers[index].get() {
+            u.unpark();
+        }
+    }
+}
+
 /// The index of the worker running on this thread, if any.
 pub fn current_worker_index() -> Option<usize> {
     with_core(|c| c.map(|c| c.index))
@@ -192,6 +213,18 @@ impl Core {
         while let Some(r) = self.local.pop() {
             drop(r);
         }
+        self.drop_pinned_tasks();
+    }
+
+    /// Drops the tasks pinned to this worker, on this worker's thread.
+    fn drop_pinned_tasks(&self) {
+        while let Some(r) = self.shared.inboxes[self.index].pop() {
+            drop(r);
+        }
+    }
+
+    fn inbox(&self) -> &crossbeam_queue::SegQueue<Runnable> {
+        &self.shared.inboxes[self.index]
     }
 }
 
@@ -244,6 +277,8 @@ impl WorkerStart {
         run_loop(&core, &mut park);
         core.drop_all_tasks();
         core.shared.shutdown_sync.worker_stopped_then_wait();
+        // Shutdown woke every task; pinned ones came back to this inbox.
+        core.drop_pinned_tasks();
         // Tasks are gone; whatever they left on this worker's parker (ring)
         // is cancelled and drained there.
         park.shutdown();
@@ -270,7 +305,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         }
         let mut task = None;
         if periodic {
-            task = core.pop_injector();
+            task = core.inbox().pop().or_else(|| core.pop_injector());
         }
         if task.is_none() {
             if let Some(t) = core.lifo.take() {
@@ -286,12 +321,16 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         }
         if task.is_none() {
             lifo_polls = 0;
-            task = core.local.pop().or_else(|| core.pop_injector());
+            task = core
+                .local
+                .pop()
+                .or_else(|| core.inbox().pop())
+                .or_else(|| core.pop_injector());
         }
         if task.is_none() {
             // Dry: turn the parker once (reaps I/O, which may wake tasks).
             park.park_timeout(Duration::ZERO);
-            task = core.local.pop();
+            task = core.local.pop().or_else(|| core.inbox().pop());
         }
         if task.is_none() {
             if !searching {
@@ -314,7 +353,11 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         }
         // Nothing anywhere: sleep (rule 2).
         idle.transition_to_parked(core.index, searching);
-        if shared.has_visible_work() || !core.local.is_empty() || shared.is_shutdown() {
+        if shared.has_visible_work()
+            || !core.local.is_empty()
+            || !core.inbox().is_empty()
+            || shared.is_shutdown()
+        {
             searching = idle.unpark_self(core.index);
             continue;
         }

@@ -32,7 +32,7 @@ pub use builder::{current_name, Builder};
 pub use group::{GroupError, TaskFailure, TaskGroup};
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
-pub use ringbolt_executor::{yield_now, JoinError, JoinHandle};
+pub use ringbolt_executor::{yield_now, JoinError, JoinHandle, TaskEnd};
 
 /// Spawns a task on the current runtime.
 ///
@@ -82,4 +82,31 @@ where
 /// foreign thread). A task may move between workers at every `.await`.
 pub fn worker_index() -> Option<usize> {
     ringbolt_executor::current_worker_index()
+}
+
+/// Spawns a `!Send` future as a task pinned to the current worker: it runs
+/// only there and is never stolen (tokio's `spawn_local`, without the need
+/// for a `LocalSet`). Its output must be `Send`, since the handle may be
+/// awaited anywhere.
+///
+/// # Panics
+///
+/// Off a worker thread (inside `block_on`'s own future, or on a foreign
+/// thread): spawn a task first and call it from there.
+///
+/// ```
+/// use std::rc::Rc;
+/// let rt = ringbolt::Runtime::new().unwrap();
+/// let n = rt.block_on(rt.spawn(async {
+///     let shared = Rc::new(5); // not Send
+///     ringbolt::task::spawn_local(async move { *shared * 2 }).await.unwrap()
+/// }));
+/// assert_eq!(n.unwrap(), 10);
+/// ```
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: std::future::Future + 'static,
+    F::Output: Send + 'static,
+{
+    ringbolt_executor::spawn_local(future)
 }
