@@ -190,7 +190,7 @@ impl Handle {
                 worker::schedule(&schedule_shared, runnable, how);
             });
         if let Some(runnable) = runnable {
-            worker::schedule(shared, runnable, Schedule::Spawn);
+            worker::schedule(shared, runnable, Schedule::Wake);
         }
         handle
     }

@@ -1,7 +1,8 @@
 //! The worker loop, the thread-local worker context, and `block_on`.
 //!
 //! One tick of a worker:
-//! 1. pick a task: the LIFO slot (at most [`MAX_LIFO_POLLS`] in a row), the
+//! 1. pick a task: the LIFO slot (the last task spawned or woken by the
+//!    running one; at most [`MAX_LIFO_POLLS`] in a row), the
 //!    local queue, the injector (checked first every [`INTERVAL`] ticks so it
 //!    cannot starve), or half of a random victim's queue;
 //! 2. poll it inside a fresh cooperative budget, catching panics;
@@ -36,9 +37,9 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// How a runnable reached the scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Schedule {
-    /// Newly spawned: back of the queue.
-    Spawn,
-    /// Woken by someone else: the LIFO slot if woken by the running task.
+    /// Spawned, or woken by someone else: the LIFO slot if it comes from
+    /// the running task (its successor is the likeliest next task, and the
+    /// slot needs no wake of another worker), else the queue's back.
     Wake,
     /// Woke itself while running (`yield_now`): back of the queue.
     Yield,

@@ -387,7 +387,13 @@ fn yield_now_lets_siblings_run() {
         }
         Arc::try_unwrap(log).unwrap().into_inner().unwrap()
     }));
-    assert_eq!(order.unwrap(), vec![0, 1, 0, 1, 0, 1]);
+    // The last-spawned task starts (LIFO slot); after that they alternate.
+    let order = order.unwrap();
+    assert_eq!(order.len(), 6);
+    assert!(
+        order.windows(2).all(|w| w[0] != w[1]),
+        "a yielding task ran twice in a row: {order:?}"
+    );
 }
 
 #[test]
