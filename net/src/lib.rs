@@ -11,7 +11,8 @@
 //!
 //! # Cancellation
 //!
-//! Dropping an I/O future never blocks and never loses received data:
+//! Dropping an I/O future never blocks and never loses received stream
+//! data:
 //!
 //! - **Reads.** A stream read dropped while its `recv` is in flight is not
 //!   cancelled: the op, still owning its buffer, is parked in the stream (or
@@ -29,25 +30,42 @@
 //!   by `AsyncWrite::poll_write` are always sent (write-behind), and
 //!   `poll_flush` reports their failure.
 //! - **Accept.** A dropped accept closes the connection it may have taken.
+//!   Dropping an `incoming` stream closes every connection its multishot
+//!   accept had taken but not yielded.
+//! - **Recv streams.** Dropping a [`RecvStream`] cancels its multishot
+//!   receive and parks it like a read: the next read hands out the bytes
+//!   the kernel had already put in buffers.
+//! - **Datagrams.** The exception: a dropped `recv_from`/`recv` on a
+//!   datagram socket is cancelled, and a datagram the kernel was handing to
+//!   it is lost, as if the network had dropped it.
 //!
 //! Sends use `MSG_NOSIGNAL`: writing to a reset or closed peer is
 //! `BrokenPipe`/`ConnectionReset`, never `SIGPIPE`.
 //!
+//! # Multishot and provided buffers
+//!
+//! - [`TcpListener::incoming`] runs on one multishot accept op, re-armed
+//!   when the kernel ends it; connections it accepted that the stream
+//!   never yielded are closed when the stream is dropped.
+//! - [`TcpStream::recv_stream`] (also on [`UnixStream`] and
+//!   [`OwnedReadHalf`]) receives with one multishot `recv` into the
+//!   worker ring's provided-buffer pool and yields [`RingBuf`]s; see
+//!   [`RecvStream`] for the measurements of when it pays off.
+//!
+//! # Datagrams and vectored writes
+//!
+//! [`UdpSocket`] and [`UnixDatagram`] take owned buffers: `send_to` is a
+//! ring `sendmsg` carrying the destination, `recv_from` a ring `recvmsg`
+//! reporting the sender. [`TcpStream::write_vectored`] is one `sendmsg`
+//! (`MSG_NOSIGNAL`) straight from the caller's buffers. Socket options and
+//! addresses are ordinary syscalls through `socket2::SockRef` on the
+//! socket's one descriptor.
+//!
 //! # What is not a ring op (yet)
 //!
 //! - Name resolution ([`lookup_host`]) runs on the blocking pool.
-//! - Datagram sockets ([`UdpSocket`], [`UnixDatagram`]) and
-//!   [`UnixStream::connect`] wait for readiness with a ring poll op, then
-//!   run the non-blocking syscall: the reactor has no `sendmsg`/`recvmsg`
-//!   op, and its connect op takes IP addresses only.
-//! - [`TcpStream::write_vectored`] gathers its buffers into one `send`
-//!   (the reactor's vectored op is `writev`, which cannot carry
-//!   `MSG_NOSIGNAL`).
-//! - [`TcpListener::incoming`] keeps one single-shot accept in flight; the
-//!   reactor has no multishot accept op yet.
-//! - Socket options and addresses are ordinary syscalls on a duplicate of
-//!   the socket's descriptor (each socket holds two descriptors until the
-//!   reactor's `SharedFd` implements `AsFd`).
+//! - [`UnixStream::connect`] runs a non-blocking `connect(2)` and waits
+//!   with a ring poll op: the reactor's connect op takes IP addresses only.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -68,8 +86,10 @@
 
 mod addr;
 mod buf;
+mod dgram;
 mod io_compat;
 mod read_side;
+mod recv_stream;
 mod stream_core;
 mod sys;
 pub mod tcp;
@@ -79,6 +99,8 @@ mod write_side;
 
 pub use addr::lookup_host;
 pub use buf::ReadBuf;
+pub use recv_stream::RecvStream;
+pub use ringbolt_reactor::{BufRingConfig, RingBuf};
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

@@ -24,16 +24,18 @@ use std::task::{ready, Context, Poll};
 /// Capacity of the internal buffer `poll_read` receives into.
 const POLL_READ_BUF: usize = 64 * 1024;
 
-/// A receive op that nobody awaits any more.
-trait ParkedRecv: Send {
-    /// Completes the op: its bytes, as a `Vec`.
-    fn poll_bytes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Vec<u8>>>;
+/// A receive op (or a cancelled multishot receive) that nobody awaits any
+/// more.
+pub(crate) trait ParkedRecv: Send {
+    /// Completes the op: its bytes as a `Vec` (empty: end of stream), or
+    /// `None` when it ended having received nothing.
+    fn poll_bytes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>>;
 }
 
 impl<B: ReadBuf> ParkedRecv for Op<Recv<B>> {
-    fn poll_bytes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Vec<u8>>> {
+    fn poll_bytes(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<Vec<u8>>>> {
         let (res, buf) = ready!(std::pin::Pin::new(self).poll(cx));
-        Poll::Ready(res.map(|n| buf.into_vec(n)))
+        Poll::Ready(res.map(|n| Some(buf.into_vec(n))))
     }
 }
 
@@ -57,7 +59,7 @@ impl std::fmt::Debug for ReadSide {
 }
 
 /// What finishing a parked op gave.
-enum Parked {
+pub(crate) enum Parked {
     /// Nothing was parked, or its bytes are now in the stash.
     Stashed,
     /// It reported end of stream or an error: the next read's answer.
@@ -69,16 +71,34 @@ impl ReadSide {
         &self.stash[self.pos..]
     }
 
+    /// Parks a receive nobody awaits (rule 1); only while none is parked.
+    pub(crate) fn park(&mut self, op: Box<dyn ParkedRecv>) {
+        debug_assert!(self.parked.is_none(), "one receive in flight per read side");
+        self.parked = Some(op);
+    }
+
+    /// Takes every stashed byte (after [`poll_parked`](Self::poll_parked)).
+    pub(crate) fn take_stash(&mut self) -> Option<Vec<u8>> {
+        if self.stashed().is_empty() {
+            return None;
+        }
+        let mut bytes = std::mem::take(&mut self.stash);
+        bytes.drain(..self.pos);
+        self.pos = 0;
+        Some(bytes)
+    }
+
     /// Rule 2.
-    fn poll_parked(&mut self, cx: &mut Context<'_>) -> Poll<Parked> {
+    pub(crate) fn poll_parked(&mut self, cx: &mut Context<'_>) -> Poll<Parked> {
         let Some(op) = self.parked.as_mut() else {
             return Poll::Ready(Parked::Stashed);
         };
         let res = ready!(op.poll_bytes(cx));
         self.parked = None;
         Poll::Ready(match res {
-            Ok(bytes) if bytes.is_empty() => Parked::Answer(Ok(0)),
-            Ok(bytes) => {
+            Ok(None) => Parked::Stashed,
+            Ok(Some(bytes)) if bytes.is_empty() => Parked::Answer(Ok(0)),
+            Ok(Some(bytes)) => {
                 if self.stashed().is_empty() {
                     self.stash = bytes;
                     self.pos = 0;

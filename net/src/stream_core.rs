@@ -3,10 +3,11 @@
 
 use crate::buf::ReadBuf;
 use crate::read_side::ReadSide;
+use crate::recv_stream::RecvStream;
 use crate::sys::Sock;
 use crate::write_side::WriteSide;
 use ringbolt_reactor::op::Shutdown as ShutdownOp;
-use ringbolt_reactor::{submit, BufResult, IoBuf};
+use ringbolt_reactor::{submit, BufResult, BufRingConfig, IoBuf};
 use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
@@ -33,6 +34,10 @@ impl StreamCore {
         self.rd.read(&self.sock.fd, buf).await
     }
 
+    pub(crate) fn recv_stream(&mut self, config: BufRingConfig) -> RecvStream<'_> {
+        RecvStream::new(&mut self.rd, &self.sock.fd, config)
+    }
+
     pub(crate) async fn peek<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
         self.rd.peek(&self.sock.fd, buf).await
     }
@@ -45,7 +50,7 @@ impl StreamCore {
         self.wr.write_all(&self.sock.fd, buf).await
     }
 
-    pub(crate) async fn write_vectored<B: IoBuf + AsRef<[u8]>>(
+    pub(crate) async fn write_vectored<B: IoBuf>(
         &mut self,
         bufs: Vec<B>,
     ) -> BufResult<usize, Vec<B>> {

@@ -1,21 +1,36 @@
 //! [`UdpSocket`].
 
-use crate::sys::retry_nonblocking;
-use ringbolt_reactor::SharedFd;
+use crate::dgram;
+use crate::sys::Sock;
+use ringbolt_reactor::op::RawAddr;
+use ringbolt_reactor::{BufResult, IoBuf, IoBufMut};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::net::SocketAddr;
 
 /// A UDP socket.
 ///
-/// Datagram calls take borrowed slices: the reactor has no `sendmsg`/
-/// `recvmsg` op yet, so each call waits for readiness with a ring poll op
-/// and then runs the non-blocking syscall (no kernel-owned memory spans an
-/// await). A dropped call sends or consumes nothing after it is dropped.
+/// Datagram calls take owned buffers and give them back
+/// ([`BufResult`]), like stream reads and writes: `send_to` is a ring
+/// `sendmsg` carrying the destination, `recv_from` a ring `recvmsg` that
+/// reports the sender. Cancelling a `recv_from` (dropping its future) may
+/// lose the datagram the kernel was handing to it, as if the network had
+/// dropped it; a cancelled send may or may not have gone out.
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use ringbolt_net::UdpSocket;
+/// let socket = UdpSocket::bind(([127, 0, 0, 1], 0))?;
+/// let (res, _) = socket.send_to(b"ping" as &'static [u8], ([127, 0, 0, 1], 7878)).await;
+/// res?;
+/// let (res, buf) = socket.recv_from(Vec::with_capacity(1500)).await;
+/// let (n, from) = res?;
+/// println!("{from}: {:?}", &buf[..n]);
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct UdpSocket {
-    fd: SharedFd,
-    io: std::net::UdpSocket,
+    sock: Sock,
 }
 
 impl UdpSocket {
@@ -32,10 +47,21 @@ impl UdpSocket {
         };
         let socket = Socket::new(domain, Type::DGRAM.cloexec(), Some(Protocol::UDP))?;
         socket.bind(&SockAddr::from(addr))?;
-        socket.set_nonblocking(true)?;
-        let io = std::net::UdpSocket::from(socket.try_clone()?);
-        let fd = SharedFd::new(socket.into());
-        Ok(Self { fd, io })
+        Ok(Self {
+            sock: Sock::new(socket),
+        })
+    }
+
+    /// Takes over a bound `std` socket (left in, or put back to, blocking
+    /// mode: the ring does the waiting).
+    ///
+    /// # Errors
+    /// When the descriptor cannot be switched to blocking.
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(false)?;
+        Ok(Self {
+            sock: Sock::new(Socket::from(socket)),
+        })
     }
 
     /// Sets the default peer for [`send`](Self::send) and filters
@@ -44,24 +70,35 @@ impl UdpSocket {
     /// # Errors
     /// From `connect(2)`.
     pub fn connect(&self, addr: impl Into<SocketAddr>) -> io::Result<()> {
-        self.io.connect(addr.into())
+        self.sock.ctl().connect(&SockAddr::from(addr.into()))
     }
 
-    /// Sends one datagram to `addr`.
+    /// Sends the initialised bytes of `buf` as one datagram to `addr`.
     ///
     /// # Errors
-    /// From `sendto(2)`.
-    pub async fn send_to(&self, buf: &[u8], addr: impl Into<SocketAddr>) -> io::Result<usize> {
-        let addr = addr.into();
-        retry_nonblocking(&self.fd, libc::POLLOUT, || self.io.send_to(buf, addr)).await
+    /// From `sendmsg(2)`.
+    pub async fn send_to<B: IoBuf>(
+        &self,
+        buf: B,
+        addr: impl Into<SocketAddr>,
+    ) -> BufResult<usize, B> {
+        dgram::send_to(&self.sock.fd, buf, RawAddr::from_std(addr.into())).await
     }
 
-    /// Receives one datagram; a datagram longer than `buf` is truncated.
+    /// Receives one datagram into `buf` (from its start, up to its
+    /// capacity; a longer datagram is truncated) and its sender.
     ///
     /// # Errors
-    /// From `recvfrom(2)`.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        retry_nonblocking(&self.fd, libc::POLLIN, || self.io.recv_from(buf)).await
+    /// From `recvmsg(2)`.
+    pub async fn recv_from<B: IoBufMut>(&self, buf: B) -> BufResult<(usize, SocketAddr), B> {
+        let (res, buf) = dgram::recv_from(&self.sock.fd, buf).await;
+        let res = res.and_then(|(n, addr)| {
+            let addr = addr.to_std().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "datagram without an IP sender")
+            })?;
+            Ok((n, addr))
+        });
+        (res, buf)
     }
 
     /// Sends one datagram to the connected peer.
@@ -69,16 +106,16 @@ impl UdpSocket {
     /// # Errors
     /// `NotConnected` without [`connect`](Self::connect); `ConnectionRefused`
     /// after an ICMP port-unreachable.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        retry_nonblocking(&self.fd, libc::POLLOUT, || self.io.send(buf)).await
+    pub async fn send<B: IoBuf>(&self, buf: B) -> BufResult<usize, B> {
+        dgram::send(&self.sock.fd, buf).await
     }
 
     /// Receives one datagram from the connected peer.
     ///
     /// # Errors
     /// From `recv(2)`.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        retry_nonblocking(&self.fd, libc::POLLIN, || self.io.recv(buf)).await
+    pub async fn recv<B: IoBufMut>(&self, buf: B) -> BufResult<usize, B> {
+        dgram::recv(&self.sock.fd, buf).await
     }
 
     /// The bound address.
@@ -86,7 +123,7 @@ impl UdpSocket {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        self.sock.local_ip_addr()
     }
 
     /// The connected peer.
@@ -94,6 +131,6 @@ impl UdpSocket {
     /// # Errors
     /// `NotConnected` without [`connect`](Self::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.peer_addr()
+        self.sock.peer_ip_addr()
     }
 }

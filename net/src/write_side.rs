@@ -8,7 +8,7 @@
 //! failed. Every send is `MSG_NOSIGNAL`: a closed peer is `BrokenPipe` (or
 //! `ConnectionReset`), never `SIGPIPE`.
 
-use ringbolt_reactor::op::Send;
+use ringbolt_reactor::op::{Send, SendMsg};
 use ringbolt_reactor::{submit, BufResult, IoBuf, Op, SharedFd, Slice};
 use std::future::{poll_fn, Future};
 use std::io;
@@ -123,22 +123,20 @@ impl WriteSide {
 }
 
 impl WriteSide {
-    /// A gathered write: the buffers are copied into one and sent with a
-    /// single `send` (`MSG_NOSIGNAL`), returning how many bytes went out.
-    ///
-    /// The copy is deliberate: the reactor's vectored op is `writev`, which
-    /// cannot carry `MSG_NOSIGNAL`; a `sendmsg` op would make this zero-copy.
-    pub(crate) async fn write_vectored<B: IoBuf + AsRef<[u8]>>(
+    /// A gathered write: one ring `sendmsg` (`MSG_NOSIGNAL`) of the
+    /// buffers in order, straight from them (no copy), after any
+    /// write-behind bytes; returns how many bytes went out.
+    pub(crate) async fn write_vectored<B: IoBuf>(
         &mut self,
         fd: &SharedFd,
         bufs: Vec<B>,
     ) -> BufResult<usize, Vec<B>> {
-        let total = bufs.iter().map(|b| b.as_ref().len()).sum();
-        let mut joined = Vec::with_capacity(total);
-        for b in &bufs {
-            joined.extend_from_slice(b.as_ref());
+        if let Err(e) = poll_fn(|cx| self.poll_drain(cx, fd)).await {
+            return (Err(e), bufs);
         }
-        let (res, _) = self.write(fd, joined).await;
-        (res, bufs)
+        match SendMsg::new(fd, bufs, None, 0) {
+            Ok(op) => submit(op).await,
+            Err((e, bufs)) => (Err(e), bufs),
+        }
     }
 }

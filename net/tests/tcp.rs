@@ -62,6 +62,36 @@ async fn std_client_ringbolt_server() {
     assert_eq!(client.join().unwrap(), b"pong");
 }
 
+/// `write_vectored` is one `sendmsg` straight from the caller's buffers:
+/// three buffers of different sizes arrive whole and in order.
+#[ringbolt::test(worker_threads = 2)]
+async fn write_vectored_sends_three_buffers_intact() {
+    let listener = std::net::TcpListener::bind(localhost()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let parts = [pattern(1000, 1), pattern(70_000, 2), pattern(3, 3)];
+    let want: Vec<u8> = parts.concat();
+    let total = want.len();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut bufs: Vec<Vec<u8>> = parts.to_vec();
+    let mut sent = 0;
+    // A short send is legal: resend what is left, still as three views.
+    while sent < total {
+        let (n, back) = stream.write_vectored(bufs).await;
+        sent += n.unwrap();
+        let rest = want[sent..].to_vec();
+        bufs = vec![rest, Vec::new(), Vec::new()];
+        let _ = back;
+    }
+    stream.shutdown(Shutdown::Write).await.unwrap();
+    assert_eq!(server.join().unwrap(), want);
+}
+
 #[ringbolt::test(worker_threads = 2)]
 async fn ringbolt_client_std_server() {
     let listener = std::net::TcpListener::bind(localhost()).unwrap();

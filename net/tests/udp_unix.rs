@@ -4,6 +4,10 @@ use futures::io::{AsyncReadExt, AsyncWriteExt};
 use ringbolt::net::{lookup_host, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 use std::net::SocketAddr;
 
+fn st(b: &'static [u8]) -> &'static [u8] {
+    b
+}
+
 #[ringbolt::test(worker_threads = 2)]
 async fn udp_send_to_recv_from_and_connected() {
     let a = UdpSocket::bind(([127, 0, 0, 1], 0)).unwrap();
@@ -12,28 +16,38 @@ async fn udp_send_to_recv_from_and_connected() {
     // A std peer in one direction.
     let std_peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     std_peer.send_to(b"from std", aa).unwrap();
-    let mut buf = [0u8; 64];
-    let (n, from) = a.recv_from(&mut buf).await.unwrap();
+    let (res, buf) = a.recv_from(Vec::with_capacity(64)).await;
+    let (n, from) = res.unwrap();
     assert_eq!(
         (&buf[..n], from),
         (&b"from std"[..], std_peer.local_addr().unwrap())
     );
-    // Receive first (waits for readiness), then send.
+    // And back to it: sendmsg carries the destination.
+    let (res, _) = a.send_to(st(b"to std"), from).await;
+    assert_eq!(res.unwrap(), 6);
+    let mut sbuf = [0u8; 16];
+    let (n, from_ring) = std_peer.recv_from(&mut sbuf).unwrap();
+    assert_eq!((&sbuf[..n], from_ring), (&b"to std"[..], aa));
+    // Receive first (the recvmsg waits in the kernel), then send.
     let recv = ringbolt::spawn(async move {
-        let mut buf = [0u8; 64];
-        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        let (res, buf) = b.recv_from(Vec::with_capacity(64)).await;
+        let (n, from) = res.unwrap();
         (buf[..n].to_vec(), from, b)
     });
     ringbolt::time::sleep(std::time::Duration::from_millis(20)).await;
-    assert_eq!(a.send_to(b"hi", ba).await.unwrap(), 2);
+    assert_eq!(a.send_to(st(b"hi"), ba).await.0.unwrap(), 2);
     let (got, from, b) = recv.await.unwrap();
     assert_eq!((got.as_slice(), from), (&b"hi"[..], aa));
+    // A datagram longer than the buffer is truncated to it.
+    a.send_to(st(b"0123456789"), ba).await.0.unwrap();
+    let (res, buf) = b.recv_from(vec![0u8; 4]).await;
+    assert_eq!((res.unwrap().0, &buf[..]), (4, &b"0123"[..]));
     a.connect(ba).unwrap();
     b.connect(aa).unwrap();
     assert_eq!(a.peer_addr().unwrap(), ba);
-    b.send(b"back").await.unwrap();
-    let n = a.recv(&mut buf).await.unwrap();
-    assert_eq!(&buf[..n], b"back");
+    b.send(st(b"back")).await.0.unwrap();
+    let (n, buf) = a.recv(Vec::with_capacity(64)).await;
+    assert_eq!(&buf[..n.unwrap()], b"back");
 }
 
 #[ringbolt::test(worker_threads = 2)]
@@ -42,10 +56,19 @@ async fn udp_v6_loopback() {
         return; // no IPv6 loopback here
     };
     let b = UdpSocket::bind("[::1]:0".parse::<SocketAddr>().unwrap()).unwrap();
-    a.send_to(b"six", b.local_addr().unwrap()).await.unwrap();
-    let mut buf = [0u8; 8];
-    let (n, from) = b.recv_from(&mut buf).await.unwrap();
-    assert_eq!((&buf[..n], from), (&b"six"[..], a.local_addr().unwrap()));
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    a.send_to(st(b"six"), ba).await.0.unwrap();
+    let (res, buf) = b.recv_from(Vec::with_capacity(8)).await;
+    let (n, from) = res.unwrap();
+    assert_eq!((&buf[..n], from), (&b"six"[..], aa));
+    assert!(from.is_ipv6());
+    // And the reply, to the address recv_from reported.
+    b.send_to(buf, from).await.0.unwrap();
+    let (res, buf) = a.recv_from(Vec::with_capacity(8)).await;
+    assert_eq!(
+        (&buf[..res.as_ref().unwrap().0], res.unwrap().1),
+        (&b"six"[..], ba)
+    );
 }
 
 #[ringbolt::test(worker_threads = 2)]
@@ -112,14 +135,23 @@ async fn unix_pair_and_datagrams() {
         UnixDatagram::bind(&pa).unwrap(),
         UnixDatagram::bind(&pb).unwrap(),
     );
-    da.send_to(b"dgram", &pb).await.unwrap();
-    let mut buf = [0u8; 16];
-    let (n, from) = db.recv_from(&mut buf).await.unwrap();
+    da.send_to(st(b"dgram"), &pb).await.0.unwrap();
+    let (res, buf) = db.recv_from(Vec::with_capacity(16)).await;
+    let (n, from) = res.unwrap();
     assert_eq!(&buf[..n], b"dgram");
     assert_eq!(from.as_pathname(), Some(pa.as_path()));
+    // From an unbound socket: the sender is unnamed.
+    let anon = UnixDatagram::unbound().unwrap();
+    anon.send_to(st(b"anon"), &pb).await.0.unwrap();
+    let (res, _) = db.recv_from(Vec::with_capacity(16)).await;
+    let (n, from) = res.unwrap();
+    assert_eq!((n, from.is_unnamed()), (4, true));
+    // A path nobody bound.
+    let (res, _) = da.send_to(st(b"x"), dir.path().join("none")).await;
+    assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::NotFound);
     let (x, y) = UnixDatagram::pair().unwrap();
-    x.send(b"p").await.unwrap();
-    assert_eq!(y.recv(&mut buf).await.unwrap(), 1);
+    x.send(st(b"p")).await.0.unwrap();
+    assert_eq!(y.recv(Vec::with_capacity(4)).await.0.unwrap(), 1);
 }
 
 #[ringbolt::test(worker_threads = 2)]

@@ -54,10 +54,11 @@ impl Cqe {
 pub(crate) trait Payload: Send + 'static {
     /// Whether CQEs with `IORING_CQE_F_MORE` precede the final one.
     const MULTISHOT: bool;
-    /// The final CQE of an abandoned op arrived: release what it produced.
-    fn abandoned_final(self, cqe: Cqe);
+    /// Nobody will collect the op's final CQE (`None`: the stream already
+    /// took it): release what it produced, and the payload.
+    fn abandoned_final(self, cqe: Option<Cqe>);
     /// A non-final CQE of an abandoned (or never collected) multishot op.
-    fn abandoned_more(cqe: Cqe);
+    fn abandoned_more(&self, cqe: Cqe);
 }
 
 /// What the home ring learnt from [`OpCell::deliver`].
@@ -120,7 +121,14 @@ impl<T: Payload> OpCell<T> {
     pub(crate) fn deliver(&self, cqe: Cqe) -> Delivered {
         if T::MULTISHOT && cqe.flags & CQE_F_MORE != 0 {
             if self.state.load(Acquire) == ABANDONED {
-                T::abandoned_more(cqe);
+                self.payload.with_mut(|p| {
+                    // SAFETY: ABANDONED hands the payload to the home ring
+                    // (this thread) for good; the future never touches it
+                    // again, and only this thread delivers CQEs.
+                    if let Some(payload) = unsafe { (*p).as_ref() } {
+                        payload.abandoned_more(cqe);
+                    }
+                });
             } else {
                 self.more.lock().push_back(cqe);
                 self.waker.wake();
@@ -144,11 +152,12 @@ impl<T: Payload> OpCell<T> {
                 // SAFETY: ABANDONED means the future is gone and never touches
                 // the payload again; we are the only owner now.
                 let payload = self.payload.with_mut(|p| unsafe { (*p).take() });
-                for cqe in self.more.lock().drain(..) {
-                    T::abandoned_more(cqe);
-                }
+                let more: Vec<Cqe> = self.more.lock().drain(..).collect();
                 if let Some(payload) = payload {
-                    payload.abandoned_final(cqe);
+                    for cqe in more {
+                        payload.abandoned_more(cqe);
+                    }
+                    payload.abandoned_final(Some(cqe));
                 }
                 Delivered::Reclaimed
             }
@@ -180,10 +189,22 @@ impl<T: Payload> OpCell<T> {
     }
 
     /// Future: after a failed [`abandon`](Self::abandon), takes what the op
-    /// produced (if not yet taken) so the caller can release it.
-    pub(crate) fn take_leftovers(&self) -> (Option<(T, Cqe)>, Vec<Cqe>) {
+    /// left (payload, final CQE unless a stream took it, uncollected
+    /// multishot CQEs) so the caller can release it; `None` when a
+    /// single-shot future already took everything.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn take_leftovers(&self) -> Option<(T, Option<Cqe>, Vec<Cqe>)> {
+        // Acquire pairs with the Release in `deliver`'s CAS.
+        if self.state.load(Acquire) != COMPLETED {
+            return None;
+        }
+        // SAFETY: COMPLETED hands payload and result to the future, whose
+        // drop is the caller (one poller at a time).
+        let payload = self.payload.with_mut(|p| unsafe { (*p).take() })?;
+        // SAFETY: as above.
+        let cqe = self.result.with_mut(|r| unsafe { (*r).take() });
         let more = self.more.lock().drain(..).collect();
-        (self.take_completed(), more)
+        Some((payload, cqe, more))
     }
 
     /// Future: takes payload and final result once the op completed
@@ -251,10 +272,10 @@ mod loom_tests {
     }
     impl Payload for Counted {
         const MULTISHOT: bool = false;
-        fn abandoned_final(self, _cqe: Cqe) {
+        fn abandoned_final(self, _cqe: Option<Cqe>) {
             HOOKS.fetch_add(1, SeqCst);
         }
-        fn abandoned_more(_cqe: Cqe) {}
+        fn abandoned_more(&self, _cqe: Cqe) {}
     }
 
     struct Flag(AtomicUsize);
@@ -287,8 +308,7 @@ mod loom_tests {
                 let mut seen = poll_complete(&cell, &mut cx).is_some();
                 if drop_future && !seen {
                     if !cell.abandon() {
-                        let (left, _) = cell.take_leftovers();
-                        seen = left.is_some();
+                        seen = cell.take_leftovers().is_some();
                     }
                 }
                 ring.join().unwrap();

@@ -5,6 +5,7 @@
 //! an abandoned op's payload), so a waker that drops an op on this thread can
 //! re-enter the reactor safely.
 
+use crate::buf_ring::{BufPool, BufRingConfig, PoolHome};
 use crate::cell::{Cqe, Delivered, OpCell, Payload};
 use crate::metrics::ReactorMetrics;
 use crate::time::Wheel;
@@ -51,6 +52,9 @@ pub(crate) struct Inner {
     /// The eventfd read's 8-byte target; heap, so it stays put while armed.
     eventfd_buf: Box<[u8; 8]>,
     eventfd_armed: Cell<bool>,
+    /// Provided-buffer pools by buffer group id; declared after `ring`, so
+    /// the ring is closed before their descriptor rings are unmapped.
+    pools: RefCell<Vec<PoolHome>>,
 }
 
 impl Inner {
@@ -68,6 +72,7 @@ impl Inner {
             shut_down: Cell::new(false),
             eventfd_buf: Box::new([0; 8]),
             eventfd_armed: Cell::new(false),
+            pools: RefCell::new(Vec::new()),
         }
     }
 
@@ -283,6 +288,10 @@ impl Inner {
                     self.cancel(user_data);
                 }
                 Message::RemoveTimer(key) => self.wheel.borrow_mut().remove(key),
+                Message::ReturnBuf { bgid, bid } => {
+                    let back = self.give_back_buf(bgid, bid);
+                    debug_assert!(back, "buffer pools are not borrowed here");
+                }
             }
         }
     }
@@ -360,6 +369,50 @@ impl Inner {
         for timer in self.wheel.borrow_mut().drain() {
             timer.shut_down();
         }
+        // No op is left to pick buffers: the kernel may let go of the rings.
+        let ring = self.ring.borrow();
+        for home in self.pools.borrow().iter() {
+            let _ = ring.submitter().unregister_buf_ring(home.pool.bgid);
+        }
+    }
+
+    /// The provided-buffer pool of shape `config` on this ring, made and
+    /// registered on first use (rule 1 of `buf_ring`).
+    pub(crate) fn buf_pool(&self, config: BufRingConfig) -> std::io::Result<Arc<BufPool>> {
+        if self.shut_down.get() {
+            return Err(crate::op::shut_down_error());
+        }
+        if let Some(home) = self.pools.borrow().iter().find(|h| h.pool.config == config) {
+            return Ok(home.pool.clone());
+        }
+        let mut pools = self.pools.borrow_mut();
+        let bgid = u16::try_from(pools.len())
+            .map_err(|_| std::io::Error::other("too many provided-buffer pools on one ring"))?;
+        let home = PoolHome::new(config, bgid, self.shared.clone())?;
+        // SAFETY: the descriptor ring is a mapping of `buf_count` entries
+        // that `home` owns; it stays mapped until `home` drops, which is
+        // after the ring itself (field order) and after unregistering.
+        unsafe {
+            self.ring
+                .borrow()
+                .submitter()
+                .register_buf_ring_with_flags(home.ring_addr(), config.buf_count, bgid, 0)?;
+        }
+        let pool = home.pool.clone();
+        pools.push(home);
+        Ok(pool)
+    }
+
+    /// Pushes buffer `bid` back onto pool `bgid`'s ring. `false` when the
+    /// pools are busy (a pool is being made), so the caller posts it.
+    pub(crate) fn give_back_buf(&self, bgid: u16, bid: u16) -> bool {
+        let Ok(pools) = self.pools.try_borrow() else {
+            return false;
+        };
+        if let Some(home) = pools.get(bgid as usize) {
+            home.give_back(bid);
+        }
+        true
     }
 
     /// `user_data` of every op in the table (tests).

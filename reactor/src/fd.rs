@@ -5,7 +5,7 @@ use crate::atomic_waker::AtomicWaker;
 use crate::op::{submit, Close};
 use std::future::poll_fn;
 use std::io;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
@@ -88,6 +88,19 @@ impl Drop for SharedFd {
 impl From<OwnedFd> for SharedFd {
     fn from(fd: OwnedFd) -> Self {
         Self::new(fd)
+    }
+}
+
+/// Borrows the descriptor for ordinary syscalls (`setsockopt`,
+/// `getsockname`… through `socket2::SockRef`), without a second descriptor.
+/// The borrow cannot outlive this handle, which keeps the fd open.
+impl AsFd for SharedFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner
+            .fd
+            .as_ref()
+            .expect("fd present until closed")
+            .as_fd()
     }
 }
 

@@ -26,6 +26,7 @@
 
 mod atomic_waker;
 pub mod buf;
+pub mod buf_ring;
 mod cell;
 mod config;
 mod driver;
@@ -43,6 +44,7 @@ mod user_data;
 mod wake;
 
 pub use buf::{BufResult, IoBuf, IoBufMut, Slice};
+pub use buf_ring::{BufRingConfig, RingBuf};
 pub use config::RingConfig;
 pub use fd::SharedFd;
 pub use metrics::{MetricsSnapshot, ReactorMetrics};

@@ -14,6 +14,8 @@ pub struct ReactorMetrics {
     pub(crate) unparks_sent: AtomicU64,
     pub(crate) ops_in_flight: AtomicU64,
     pub(crate) timers_pending: AtomicU64,
+    pub(crate) provided_bufs_out: AtomicU64,
+    pub(crate) provided_bufs_starved: AtomicU64,
 }
 
 /// A plain copy of [`ReactorMetrics`] at one moment.
@@ -38,6 +40,12 @@ pub struct MetricsSnapshot {
     pub ops_in_flight: u64,
     /// Sleeps registered in the timer wheel (gauge).
     pub timers_pending: u64,
+    /// Provided buffers of this reactor's pools held by `RingBuf`s, not yet
+    /// pushed back onto their ring (gauge).
+    pub provided_bufs_out: u64,
+    /// Times a multishot receive ended with `ENOBUFS` (its pool ran dry)
+    /// and was re-armed.
+    pub provided_bufs_starved: u64,
 }
 
 impl ReactorMetrics {
@@ -53,6 +61,8 @@ impl ReactorMetrics {
             unparks_sent: self.unparks_sent.load(Relaxed),
             ops_in_flight: self.ops_in_flight.load(Relaxed),
             timers_pending: self.timers_pending.load(Relaxed),
+            provided_bufs_out: self.provided_bufs_out.load(Relaxed),
+            provided_bufs_starved: self.provided_bufs_starved.load(Relaxed),
         }
     }
 

@@ -35,6 +35,14 @@ pub(crate) enum Message {
     CancelOp(u64),
     /// Remove a cancelled sleep from the wheel.
     RemoveTimer(crate::time::TimerKey),
+    /// Push provided buffer `bid` back onto pool `bgid`'s ring (a
+    /// `RingBuf` dropped on another thread).
+    ReturnBuf {
+        /// The pool's buffer group id.
+        bgid: u16,
+        /// The buffer.
+        bid: u16,
+    },
 }
 
 /// Where wake messages go.

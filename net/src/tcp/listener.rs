@@ -3,9 +3,8 @@
 use super::{TcpSocket, TcpStream};
 use crate::sys::Sock;
 use futures_util::Stream;
-use ringbolt_reactor::op::Accept;
-use ringbolt_reactor::{submit, Op};
-use std::future::Future;
+use ringbolt_reactor::op::{Accept, AcceptMulti};
+use ringbolt_reactor::{submit, submit_multishot, Multishot};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
@@ -56,10 +55,10 @@ impl TcpListener {
     /// Takes over a listening `std` listener.
     ///
     /// # Errors
-    /// When the descriptor cannot be duplicated or switched to blocking.
+    /// When the descriptor cannot be switched to blocking.
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(false)?;
-        Ok(Self::from_sock(Sock::new(socket2::Socket::from(listener))?))
+        Ok(Self::from_sock(Sock::new(socket2::Socket::from(listener))))
     }
 
     /// Accepts one connection (a ring accept op). A cancelled accept
@@ -77,12 +76,17 @@ impl TcpListener {
     /// (such as `EMFILE`) is one item and the stream goes on. It never
     /// ends.
     ///
-    /// Today each item is one ring accept op, kept in flight inside the
-    /// stream; the reactor has no multishot accept op yet.
+    /// One multishot accept op serves the whole stream: the kernel accepts
+    /// each connection as it arrives and queues it for the stream, with
+    /// no op submitted per connection. When the kernel ends the op (after
+    /// an error such as `EMFILE`, or a completion-queue overflow) the next
+    /// poll submits a new one. Dropping the stream cancels the op; the
+    /// home ring closes every connection it had accepted that the stream
+    /// never yielded, so none leaks.
     pub fn incoming(&self) -> Incoming<'_> {
         Incoming {
             listener: self,
-            op: None,
+            accepts: None,
         }
     }
 
@@ -96,7 +100,7 @@ impl TcpListener {
 }
 
 fn accepted(fd: OwnedFd, addr: Option<SocketAddr>) -> io::Result<(TcpStream, SocketAddr)> {
-    let sock = Sock::from_fd(fd)?;
+    let sock = Sock::from_fd(fd);
     let addr = match addr {
         Some(a) => a,
         None => sock.peer_ip_addr()?,
@@ -108,7 +112,8 @@ fn accepted(fd: OwnedFd, addr: Option<SocketAddr>) -> io::Result<(TcpStream, Soc
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
-    op: Option<Op<Accept>>,
+    /// The multishot accept in flight (`None`: submit one on next poll).
+    accepts: Option<Multishot<AcceptMulti>>,
 }
 
 impl std::fmt::Debug for Incoming<'_> {
@@ -125,12 +130,19 @@ impl Stream for Incoming<'_> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         let fd = &this.listener.sock.fd;
-        let op = this.op.get_or_insert_with(|| submit(Accept::new(fd)));
-        let res = ready!(Pin::new(op).poll(cx));
-        this.op = None;
-        Poll::Ready(Some(
-            res.and_then(|(fd, addr)| accepted(fd, addr))
-                .map(|(s, _)| s),
-        ))
+        loop {
+            let accepts = this
+                .accepts
+                .get_or_insert_with(|| submit_multishot(AcceptMulti::new(fd)));
+            match ready!(accepts.poll_next(cx)) {
+                Some(res) => {
+                    let stream = res.map(|fd| TcpStream::from_sock(Sock::from_fd(fd)));
+                    return Poll::Ready(Some(stream));
+                }
+                // The kernel ended the op (its final CQE was the last
+                // item): re-arm on this poll's ring.
+                None => this.accepts = None,
+            }
+        }
     }
 }

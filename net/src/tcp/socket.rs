@@ -135,7 +135,7 @@ impl TcpSocket {
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
         self.inner
             .listen(i32::try_from(backlog).unwrap_or(i32::MAX))?;
-        Ok(TcpListener::from_sock(Sock::new(self.inner)?))
+        Ok(TcpListener::from_sock(Sock::new(self.inner)))
     }
 
     /// Connects to `addr` with the ring's connect op.
@@ -143,7 +143,7 @@ impl TcpSocket {
     /// # Errors
     /// `ConnectionRefused`, `NetworkUnreachable`… as `connect(2)`.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let sock = Sock::new(self.inner)?;
+        let sock = Sock::new(self.inner);
         submit(Connect::new(&sock.fd, addr)).await?;
         Ok(TcpStream::from_sock(sock))
     }

@@ -3,11 +3,12 @@
 use super::TcpStream;
 use crate::buf::ReadBuf;
 use crate::read_side::ReadSide;
+use crate::recv_stream::RecvStream;
 use crate::stream_core::StreamCore;
 use crate::sys::Sock;
 use crate::write_side::WriteSide;
 use ringbolt_reactor::op::Shutdown as ShutdownOp;
-use ringbolt_reactor::{submit, BufResult, IoBuf};
+use ringbolt_reactor::{submit, BufResult, BufRingConfig, IoBuf};
 use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -61,6 +62,16 @@ impl OwnedReadHalf {
     /// As [`TcpStream::read`].
     pub async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
         self.rd.read(&self.sock.fd, buf).await
+    }
+
+    /// As [`TcpStream::recv_stream`].
+    pub fn recv_stream(&mut self) -> RecvStream<'_> {
+        RecvStream::new(&mut self.rd, &self.sock.fd, BufRingConfig::default())
+    }
+
+    /// As [`TcpStream::recv_stream_with`].
+    pub fn recv_stream_with(&mut self, config: BufRingConfig) -> RecvStream<'_> {
+        RecvStream::new(&mut self.rd, &self.sock.fd, config)
     }
 
     /// As [`TcpStream::peek`].
@@ -117,10 +128,7 @@ impl OwnedWriteHalf {
     }
 
     /// As [`TcpStream::write_vectored`].
-    pub async fn write_vectored<B: IoBuf + AsRef<[u8]>>(
-        &mut self,
-        bufs: Vec<B>,
-    ) -> BufResult<usize, Vec<B>> {
+    pub async fn write_vectored<B: IoBuf>(&mut self, bufs: Vec<B>) -> BufResult<usize, Vec<B>> {
         self.wr.write_vectored(&self.sock.fd, bufs).await
     }
 

@@ -3,9 +3,10 @@
 use super::split::{OwnedReadHalf, OwnedWriteHalf};
 use super::TcpSocket;
 use crate::buf::ReadBuf;
+use crate::recv_stream::RecvStream;
 use crate::stream_core::StreamCore;
 use crate::sys::Sock;
-use ringbolt_reactor::{BufResult, IoBuf};
+use ringbolt_reactor::{BufResult, BufRingConfig, IoBuf};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
@@ -54,16 +55,40 @@ impl TcpStream {
     /// blocking mode: the ring does the waiting).
     ///
     /// # Errors
-    /// When the descriptor cannot be duplicated or switched to blocking.
+    /// When the descriptor cannot be switched to blocking.
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(false)?;
-        Ok(Self::from_sock(Sock::new(socket2::Socket::from(stream))?))
+        Ok(Self::from_sock(Sock::new(socket2::Socket::from(stream))))
     }
 
     /// Receives into `buf` (from its start, up to its capacity). `Ok(0)`
     /// is end of stream (or a zero-capacity buffer).
     pub async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
         self.core.read(buf).await
+    }
+
+    /// The received bytes as a stream of [`RingBuf`](crate::RingBuf)s from a multishot
+    /// receive into the worker's provided-buffer ring (the default pool:
+    /// 256 × 4 KiB per worker). See [`RecvStream`] for when it pays off.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut stream: ringbolt_net::TcpStream) -> std::io::Result<()> {
+    /// use futures_util::StreamExt;
+    /// let mut bytes = stream.recv_stream();
+    /// while let Some(buf) = bytes.next().await {
+    ///     let buf = buf?; // a RingBuf: derefs to &[u8]
+    ///     println!("{} bytes", buf.len());
+    /// } // each buffer goes back to its ring when dropped
+    /// # Ok(()) }
+    /// ```
+    pub fn recv_stream(&mut self) -> RecvStream<'_> {
+        self.core.recv_stream(BufRingConfig::default())
+    }
+
+    /// As [`recv_stream`](Self::recv_stream), with pools of shape `config`
+    /// (checked on first poll: a bad shape is an `InvalidInput` item).
+    pub fn recv_stream_with(&mut self, config: BufRingConfig) -> RecvStream<'_> {
+        self.core.recv_stream(config)
     }
 
     /// Receives into `buf` without consuming the bytes (`MSG_PEEK`).
@@ -81,13 +106,14 @@ impl TcpStream {
         self.core.write_all(buf).await
     }
 
-    /// Sends the buffers in order as one `send`, maybe only partly;
-    /// returns how many bytes went out (they are gathered into one buffer
-    /// first: see the crate docs).
-    pub async fn write_vectored<B: IoBuf + AsRef<[u8]>>(
-        &mut self,
-        bufs: Vec<B>,
-    ) -> BufResult<usize, Vec<B>> {
+    /// Sends the initialised bytes of the buffers, in order, with one ring
+    /// `sendmsg` (`MSG_NOSIGNAL`) straight from them (no copy into one
+    /// buffer), maybe only partly; returns how many bytes went out.
+    ///
+    /// # Errors
+    /// `InvalidInput` for more than 1024 buffers (handed back), and what
+    /// `sendmsg(2)` reports.
+    pub async fn write_vectored<B: IoBuf>(&mut self, bufs: Vec<B>) -> BufResult<usize, Vec<B>> {
         self.core.write_vectored(bufs).await
     }
 

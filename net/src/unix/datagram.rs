@@ -1,18 +1,22 @@
 //! [`UnixDatagram`].
 
-use crate::sys::retry_nonblocking;
-use ringbolt_reactor::SharedFd;
+use super::addr::{from_named, to_std};
+use crate::dgram;
+use crate::sys::Sock;
+use ringbolt_reactor::op::RawAddr;
+use ringbolt_reactor::op::UnixName as Named;
+use ringbolt_reactor::{BufResult, IoBuf, IoBufMut};
+use socket2::{SockAddr, Socket};
 use std::io;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
 
-/// A Unix datagram socket. Like [`UdpSocket`](crate::UdpSocket), each
-/// call waits for readiness with a ring poll op, then runs the
-/// non-blocking syscall on a borrowed slice.
+/// A Unix datagram socket. Like [`UdpSocket`](crate::UdpSocket), calls
+/// take owned buffers: `send_to` is a ring `sendmsg` to a path,
+/// `recv_from` a ring `recvmsg` that reports the sender.
 #[derive(Debug)]
 pub struct UnixDatagram {
-    fd: SharedFd,
-    io: std_unix::UnixDatagram,
+    sock: Sock,
 }
 
 impl UnixDatagram {
@@ -41,14 +45,16 @@ impl UnixDatagram {
         Ok((Self::from_std(a)?, Self::from_std(b)?))
     }
 
-    /// Takes over a `std` socket (switched to non-blocking).
+    /// Takes over a `std` socket (left in, or put back to, blocking mode:
+    /// the ring does the waiting).
     ///
     /// # Errors
-    /// When the descriptor cannot be duplicated.
+    /// When the descriptor cannot be switched to blocking.
     pub fn from_std(io: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
-        io.set_nonblocking(true)?;
-        let fd = SharedFd::new(io.try_clone()?.into());
-        Ok(Self { fd, io })
+        io.set_nonblocking(false)?;
+        Ok(Self {
+            sock: Sock::new(Socket::from(io)),
+        })
     }
 
     /// Sets the default peer.
@@ -56,40 +62,49 @@ impl UnixDatagram {
     /// # Errors
     /// From `connect(2)`.
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        self.io.connect(path)
+        self.sock.ctl().connect(&SockAddr::unix(path)?)
     }
 
-    /// Sends one datagram to `path`.
+    /// Sends the initialised bytes of `buf` as one datagram to `path`.
     ///
     /// # Errors
-    /// From `sendto(2)`.
-    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
-        let path = path.as_ref();
-        retry_nonblocking(&self.fd, libc::POLLOUT, || self.io.send_to(buf, path)).await
+    /// `InvalidInput` for a path with a NUL byte or longer than 107
+    /// bytes; then what `sendmsg(2)` reports (`NotFound`,
+    /// `ConnectionRefused`…).
+    pub async fn send_to<B: IoBuf>(&self, buf: B, path: impl AsRef<Path>) -> BufResult<usize, B> {
+        match RawAddr::unix_path(path.as_ref()) {
+            Ok(addr) => dgram::send_to(&self.sock.fd, buf, addr).await,
+            Err(e) => (Err(e), buf),
+        }
     }
 
-    /// Receives one datagram and its sender's address.
+    /// Receives one datagram into `buf` (truncated to its capacity) and
+    /// its sender's address.
     ///
     /// # Errors
-    /// From `recvfrom(2)`.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        retry_nonblocking(&self.fd, libc::POLLIN, || self.io.recv_from(buf)).await
+    /// From `recvmsg(2)`.
+    pub async fn recv_from<B: IoBufMut>(&self, buf: B) -> BufResult<(usize, SocketAddr), B> {
+        let (res, buf) = dgram::recv_from(&self.sock.fd, buf).await;
+        // An unbound sender leaves the name empty (length 0, no family).
+        let res = res
+            .and_then(|(n, addr)| Ok((n, from_named(addr.to_unix().unwrap_or(Named::Unnamed))?)));
+        (res, buf)
     }
 
     /// Sends one datagram to the connected peer.
     ///
     /// # Errors
     /// `NotConnected` without a peer.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        retry_nonblocking(&self.fd, libc::POLLOUT, || self.io.send(buf)).await
+    pub async fn send<B: IoBuf>(&self, buf: B) -> BufResult<usize, B> {
+        dgram::send(&self.sock.fd, buf).await
     }
 
     /// Receives one datagram.
     ///
     /// # Errors
     /// From `recv(2)`.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        retry_nonblocking(&self.fd, libc::POLLIN, || self.io.recv(buf)).await
+    pub async fn recv<B: IoBufMut>(&self, buf: B) -> BufResult<usize, B> {
+        dgram::recv(&self.sock.fd, buf).await
     }
 
     /// The bound address.
@@ -97,6 +112,6 @@ impl UnixDatagram {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.local_addr()
+        to_std(&self.sock.ctl().local_addr()?)
     }
 }

@@ -21,7 +21,7 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let std = std::os::unix::net::UnixListener::bind(path)?;
         Ok(Self {
-            sock: Sock::new(socket2::Socket::from(std))?,
+            sock: Sock::new(socket2::Socket::from(std)),
         })
     }
 
@@ -31,8 +31,8 @@ impl UnixListener {
     /// `EMFILE` and other `accept4(2)` errors.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (fd, _) = submit(Accept::new(&self.sock.fd)).await?;
-        let sock = Sock::from_fd(fd)?;
-        let addr = unix_addr(sock.ctl(), true)?;
+        let sock = Sock::from_fd(fd);
+        let addr = unix_addr(&sock.ctl(), true)?;
         Ok((UnixStream::from_sock(sock), addr))
     }
 
@@ -41,18 +41,16 @@ impl UnixListener {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        unix_addr(self.sock.ctl(), false)
+        unix_addr(&self.sock.ctl(), false)
     }
 }
 
-/// The local or peer address of a Unix socket. Through `std` (on a
-/// short-lived duplicate descriptor) because socket2 cannot express an
-/// unnamed address.
-pub(super) fn unix_addr(socket: &socket2::Socket, peer: bool) -> io::Result<SocketAddr> {
-    let std = std::os::unix::net::UnixStream::from(socket.try_clone()?);
-    if peer {
-        std.peer_addr()
+/// The local or peer address of a Unix socket, as `std`'s type.
+pub(super) fn unix_addr(socket: &socket2::SockRef<'_>, peer: bool) -> io::Result<SocketAddr> {
+    let addr = if peer {
+        socket.peer_addr()?
     } else {
-        std.local_addr()
-    }
+        socket.local_addr()?
+    };
+    super::addr::to_std(&addr)
 }

@@ -1,5 +1,6 @@
 //! Unix-domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
 
+mod addr;
 mod datagram;
 mod listener;
 mod stream;

@@ -3,9 +3,10 @@
 use super::listener::unix_addr;
 use super::SocketAddr;
 use crate::buf::ReadBuf;
+use crate::recv_stream::RecvStream;
 use crate::stream_core::StreamCore;
 use crate::sys::{wait_ready, Sock};
-use ringbolt_reactor::{BufResult, IoBuf};
+use ringbolt_reactor::{BufResult, BufRingConfig, IoBuf};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::net::Shutdown;
@@ -29,7 +30,7 @@ impl UnixStream {
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM.cloexec(), None)?;
         socket.set_nonblocking(true)?;
-        let sock = Sock::new(socket)?;
+        let sock = Sock::new(socket);
         match sock.ctl().connect(&SockAddr::unix(path)?) {
             Ok(()) => {}
             Err(e)
@@ -59,10 +60,10 @@ impl UnixStream {
     /// Takes over a connected `std` stream.
     ///
     /// # Errors
-    /// When the descriptor cannot be duplicated or switched to blocking.
+    /// When the descriptor cannot be switched to blocking.
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(false)?;
-        Ok(Self::from_sock(Sock::new(Socket::from(stream))?))
+        Ok(Self::from_sock(Sock::new(Socket::from(stream))))
     }
 
     pub(super) fn from_sock(sock: Sock) -> Self {
@@ -74,6 +75,16 @@ impl UnixStream {
     /// As [`TcpStream::read`](crate::TcpStream::read).
     pub async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
         self.core.read(buf).await
+    }
+
+    /// As [`TcpStream::recv_stream`](crate::TcpStream::recv_stream).
+    pub fn recv_stream(&mut self) -> RecvStream<'_> {
+        self.core.recv_stream(BufRingConfig::default())
+    }
+
+    /// As [`TcpStream::recv_stream_with`](crate::TcpStream::recv_stream_with).
+    pub fn recv_stream_with(&mut self, config: BufRingConfig) -> RecvStream<'_> {
+        self.core.recv_stream(config)
     }
 
     /// As [`TcpStream::peek`](crate::TcpStream::peek).
@@ -92,10 +103,7 @@ impl UnixStream {
     }
 
     /// As [`TcpStream::write_vectored`](crate::TcpStream::write_vectored).
-    pub async fn write_vectored<B: IoBuf + AsRef<[u8]>>(
-        &mut self,
-        bufs: Vec<B>,
-    ) -> BufResult<usize, Vec<B>> {
+    pub async fn write_vectored<B: IoBuf>(&mut self, bufs: Vec<B>) -> BufResult<usize, Vec<B>> {
         self.core.write_vectored(bufs).await
     }
 
@@ -120,7 +128,7 @@ impl UnixStream {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        unix_addr(self.core.sock.ctl(), false)
+        unix_addr(&self.core.sock.ctl(), false)
     }
 
     /// The peer's address.
@@ -128,6 +136,6 @@ impl UnixStream {
     /// # Errors
     /// From `getpeername(2)`.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        unix_addr(self.core.sock.ctl(), true)
+        unix_addr(&self.core.sock.ctl(), true)
     }
 }

@@ -14,24 +14,28 @@ struct Single<T>(T);
 
 impl<T: OpCode> Payload for Single<T> {
     const MULTISHOT: bool = false;
-    fn abandoned_final(self, cqe: Cqe) {
-        self.0.abandoned(cqe.io_result(), cqe.flags);
+    fn abandoned_final(self, cqe: Option<Cqe>) {
+        if let Some(cqe) = cqe {
+            self.0.abandoned(cqe.io_result(), cqe.flags);
+        }
     }
-    fn abandoned_more(_cqe: Cqe) {
+    fn abandoned_more(&self, _cqe: Cqe) {
         unreachable!("single-shot op got a CQE with F_MORE")
     }
 }
 
-/// A multishot op in its cell.
-struct Many<T>(T);
+/// A multishot op in its cell, with the context its CQEs are read with.
+struct Many<T: MultishotOpCode>(T, T::Context);
 
 impl<T: MultishotOpCode> Payload for Many<T> {
     const MULTISHOT: bool = true;
-    fn abandoned_final(self, cqe: Cqe) {
-        T::abandoned_item(cqe.io_result(), cqe.flags);
+    fn abandoned_final(self, cqe: Option<Cqe>) {
+        if let Some(cqe) = cqe {
+            T::abandoned_item(&self.1, cqe.io_result(), cqe.flags);
+        }
     }
-    fn abandoned_more(cqe: Cqe) {
-        T::abandoned_item(cqe.io_result(), cqe.flags);
+    fn abandoned_more(&self, cqe: Cqe) {
+        T::abandoned_item(&self.1, cqe.io_result(), cqe.flags);
     }
 }
 
@@ -89,14 +93,11 @@ impl<P: Payload> State<P> {
             if direct != Some(true) {
                 home.post(Message::CancelOp(user_data));
             }
-        } else {
-            let (done, more) = cell.take_leftovers();
+        } else if let Some((payload, cqe, more)) = cell.take_leftovers() {
             for cqe in more {
-                P::abandoned_more(cqe);
+                payload.abandoned_more(cqe);
             }
-            if let Some((payload, cqe)) = done {
-                payload.abandoned_final(cqe);
-            }
+            payload.abandoned_final(cqe);
         }
     }
 }
@@ -173,6 +174,8 @@ impl<T: OpCode> std::fmt::Debug for Op<T> {
 #[must_use = "streams do nothing unless polled"]
 pub struct Multishot<T: MultishotOpCode> {
     state: State<Many<T>>,
+    /// What items are built with (the op's context).
+    cx: T::Context,
     /// A CQE taken from the cell when the budget said to yield.
     stash: Option<Option<Cqe>>,
 }
@@ -180,8 +183,11 @@ pub struct Multishot<T: MultishotOpCode> {
 /// Makes a multishot op stream (lazy, like [`submit`]). It yields one item
 /// per CQE, the final one (without `IORING_CQE_F_MORE`) included, then ends.
 pub fn submit_multishot<T: MultishotOpCode>(op: T) -> Multishot<T> {
+    let cx = op.context();
+    let in_cell = op.context();
     Multishot {
-        state: State::Unsubmitted(Many(op)),
+        cx,
+        state: State::Unsubmitted(Many(op, in_cell)),
         stash: None,
     }
 }
@@ -194,7 +200,7 @@ impl<T: MultishotOpCode> Multishot<T> {
                 self.state = State::Unsubmitted(payload);
                 return Poll::Pending;
             }
-            return Poll::Ready(Some(T::item(Err(shut_down_error()), 0)));
+            return Poll::Ready(Some(T::item(&self.cx, Err(shut_down_error()), 0)));
         }
         let next = match (self.stash.take(), &self.state) {
             (Some(next), _) => next,
@@ -215,7 +221,7 @@ impl<T: MultishotOpCode> Multishot<T> {
             return Poll::Pending;
         }
         match next {
-            Some(cqe) => Poll::Ready(Some(T::item(cqe.io_result(), cqe.flags))),
+            Some(cqe) => Poll::Ready(Some(T::item(&self.cx, cqe.io_result(), cqe.flags))),
             None => {
                 self.state = State::Done;
                 Poll::Ready(None)
@@ -226,6 +232,28 @@ impl<T: MultishotOpCode> Multishot<T> {
     /// The next item; `None` after the final CQE.
     pub async fn next(&mut self) -> Option<T::Item> {
         std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// Asks the home ring to cancel the op without giving it up: the stream
+    /// still yields every CQE that comes, up to the final one (typically
+    /// `ECANCELED`). Nothing happens if it is not in flight.
+    pub fn cancel(&self) {
+        let State::Submitted {
+            cell,
+            user_data,
+            home,
+        } = &self.state
+        else {
+            return;
+        };
+        if cell.is_completed() {
+            return;
+        }
+        let direct =
+            with_current(|inner| Arc::ptr_eq(&inner.shared, home) && inner.try_cancel(*user_data));
+        if direct != Some(true) {
+            home.post(Message::CancelOp(*user_data));
+        }
     }
 }
 
@@ -242,7 +270,7 @@ impl<T: MultishotOpCode> futures_util::Stream for Multishot<T> {
 impl<T: MultishotOpCode> Drop for Multishot<T> {
     fn drop(&mut self) {
         if let Some(Some(cqe)) = self.stash.take() {
-            T::abandoned_item(cqe.io_result(), cqe.flags);
+            T::abandoned_item(&self.cx, cqe.io_result(), cqe.flags);
         }
         self.state.abandon();
     }

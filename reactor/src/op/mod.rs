@@ -19,7 +19,10 @@
 //!    and runs the op's [`OpCode::abandoned`] hook, which closes any fd the op
 //!    produced (openat, accept, socket) so nothing leaks.
 //! 5. Multishot ops queue their CQEs in the cell until the one without
-//!    `IORING_CQE_F_MORE` ([`submit_multishot`], [`Multishot`]).
+//!    `IORING_CQE_F_MORE` ([`submit_multishot`], [`Multishot`]). A CQE
+//!    nobody collects (the stream was dropped) goes to the op's
+//!    [`MultishotOpCode::abandoned_item`], which closes an accepted fd or
+//!    gives a provided buffer back to its ring.
 //! 6. A full SQ is flushed and retried, never dropped; CQ overflow relies on
 //!    `IORING_FEAT_NODROP` and is reaped (both counted in the metrics).
 //! 7. Shutdown cancels every in-flight op and waits for the CQEs before
@@ -37,6 +40,7 @@
 //! memory the op owns, and how to turn the CQE into the output.
 
 mod accept;
+mod accept_multi;
 mod close;
 mod connect;
 mod fallocate;
@@ -45,6 +49,7 @@ mod ftruncate;
 mod future;
 mod link;
 mod mkdir;
+mod msghdr;
 mod nop;
 mod open;
 mod path;
@@ -52,8 +57,12 @@ mod poll_multi;
 mod read;
 mod readv;
 mod recv;
+mod recv_multi;
+mod recv_stream;
+mod recvmsg;
 mod rename;
 mod send;
+mod sendmsg;
 mod shutdown;
 mod sockaddr;
 mod socket;
@@ -65,6 +74,7 @@ mod write;
 mod writev;
 
 pub use accept::Accept;
+pub use accept_multi::AcceptMulti;
 pub use close::Close;
 pub use connect::Connect;
 pub use fallocate::Fallocate;
@@ -79,9 +89,13 @@ pub use poll_multi::PollMulti;
 pub use read::Read;
 pub use readv::Readv;
 pub use recv::Recv;
+pub use recv_stream::RecvMultiStream;
+pub use recvmsg::{RecvMsg, RecvMsgOut};
 pub use rename::RenameAt;
 pub use send::Send;
+pub use sendmsg::SendMsg;
 pub use shutdown::Shutdown;
+pub use sockaddr::{RawAddr, UnixName};
 pub use socket::Socket;
 pub use statx::Statx;
 pub use symlink::SymlinkAt;
@@ -127,21 +141,30 @@ pub unsafe trait OpCode: std::marker::Send + 'static {
 /// An io_uring operation that completes with many CQEs (rule 5).
 ///
 /// # Safety
-/// As [`OpCode`]. Items are built from the CQE alone, so the op's memory is
-/// never read while the kernel may still use it.
+/// As [`OpCode`]. Items are built from the CQE and the op's
+/// [`Context`](Self::Context) alone, so the op's memory is never read while
+/// the kernel may still use it.
 pub unsafe trait MultishotOpCode: std::marker::Send + 'static {
     /// What each CQE yields.
     type Item;
+    /// What turning a CQE into an item needs besides the CQE (`()` for most
+    /// ops; a provided-buffer pool for a multishot receive). Read from the
+    /// op when it is submitted; kept by the stream and by the op's cell.
+    type Context: std::marker::Send + 'static;
 
     /// Builds the SQE.
     fn create_entry(&mut self) -> io_uring::squeue::Entry;
 
-    /// Turns one CQE into an item.
-    fn item(result: io::Result<u32>, flags: u32) -> Self::Item;
+    /// The context items are built with.
+    fn context(&self) -> Self::Context;
 
-    /// A CQE nobody will collect. Default: nothing.
-    fn abandoned_item(result: io::Result<u32>, flags: u32) {
-        let _ = (result, flags);
+    /// Turns one CQE into an item.
+    fn item(cx: &Self::Context, result: io::Result<u32>, flags: u32) -> Self::Item;
+
+    /// A CQE nobody will collect: release what it carries (close an
+    /// accepted fd, give a provided buffer back). Default: nothing.
+    fn abandoned_item(cx: &Self::Context, result: io::Result<u32>, flags: u32) {
+        let _ = (cx, result, flags);
     }
 }
 

@@ -27,12 +27,14 @@ impl PollMulti {
 // SAFETY: the SQE points at no memory.
 unsafe impl MultishotOpCode for PollMulti {
     type Item = io::Result<u32>;
+    type Context = ();
     fn create_entry(&mut self) -> Entry {
         opcode::PollAdd::new(self.fd.fd(), self.events)
             .multi(true)
             .build()
     }
-    fn item(result: io::Result<u32>, _flags: u32) -> io::Result<u32> {
+    fn context(&self) {}
+    fn item(_cx: &(), result: io::Result<u32>, _flags: u32) -> io::Result<u32> {
         result
     }
 }

@@ -27,13 +27,15 @@ impl TimeoutMulti {
 // SAFETY: the SQE points at `interval`, a Box owned by `self`.
 unsafe impl MultishotOpCode for TimeoutMulti {
     type Item = io::Result<()>;
+    type Context = ();
     fn create_entry(&mut self) -> Entry {
         opcode::Timeout::new(&*self.interval)
             .count(self.count)
             .flags(types::TimeoutFlags::MULTISHOT)
             .build()
     }
-    fn item(result: io::Result<u32>, _flags: u32) -> io::Result<()> {
+    fn context(&self) {}
+    fn item(_cx: &(), result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         match result {
             Err(e) if e.raw_os_error() == Some(libc::ETIME) => Ok(()),
             other => other.map(drop),
