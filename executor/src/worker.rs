@@ -52,6 +52,9 @@ struct Core {
     local: Worker<Runnable>,
     lifo: Cell<Option<Runnable>>,
     in_poll: Cell<bool>,
+    /// Tasks were queued outside a poll (by a parker turn reaping I/O);
+    /// whether to wake another worker is decided once, after the turn.
+    queued_outside_poll: Cell<bool>,
     rng: Cell<u32>,
 }
 
@@ -149,10 +152,25 @@ impl Core {
                 None => return,
                 Some(previous) => self.local.push(previous),
             }
+        } else if !self.in_poll.get() {
+            // Woken by a parker turn: one decision per turn, not per task
+            // (see `after_turn`).
+            self.local.push(runnable);
+            self.queued_outside_poll.set(true);
+            return;
         } else {
             self.local.push(runnable);
         }
         self.shared.notify_one();
+    }
+
+    /// After a parker turn: if the turn queued more tasks than this worker
+    /// takes next, let an idle worker come and steal (one wake per turn,
+    /// as tokio does after its driver turn).
+    fn after_turn(&self) {
+        if self.queued_outside_poll.take() && self.local.len() > 1 {
+            self.shared.notify_one();
+        }
     }
 
     fn next_rand(&self) -> u32 {
@@ -272,6 +290,7 @@ impl WorkerStart {
             local: self.local,
             lifo: Cell::new(None),
             in_poll: Cell::new(false),
+            queued_outside_poll: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (self.index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
         };
         let guard = CoreGuard::set(&core);
@@ -303,6 +322,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         let periodic = tick.is_multiple_of(INTERVAL);
         if periodic {
             park.park_timeout(Duration::ZERO);
+            core.after_turn();
         }
         let mut task = None;
         if periodic {
@@ -331,6 +351,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         if task.is_none() {
             // Dry: turn the parker once (reaps I/O, which may wake tasks).
             park.park_timeout(Duration::ZERO);
+            core.after_turn();
             task = core.local.pop().or_else(|| core.inbox().pop());
         }
         if task.is_none() {
@@ -365,6 +386,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         bump(&metrics.parks);
         park.park();
         searching = idle.unpark_self(core.index);
+        core.after_turn();
     }
 }
 
