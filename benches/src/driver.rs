@@ -1,9 +1,10 @@
 //! Runs workloads on both runtimes in one process, interleaved over rounds.
 //!
-//! Per workload: build both runtimes (same worker count), one untimed
-//! warm-up iteration each, then `rounds` rounds; round `r` runs ringbolt
-//! then tokio, round `r + 1` tokio then ringbolt, so drift on a noisy
-//! machine (frequency, neighbours) hits both alike. Iterations per round are
+//! Per workload: build the runtimes it runs on (same worker count), plus
+//! its baselines if it has any (e.g. a raw io-uring loop), one untimed
+//! warm-up iteration each, then `rounds` rounds; round `r` runs ringbolt,
+//! tokio, then the baselines, round `r + 1` the reverse, so drift on a noisy
+//! machine (frequency, neighbours) hits all alike. Iterations per round are
 //! chosen from the slower warm-up so each runtime spends about
 //! [`Args::round_target`] per round.
 //!
@@ -18,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::cli::Args;
-use crate::report::{Machine, Report, RunConfig, RuntimeResult, WorkloadResult};
+use crate::report::{BaselineResult, Machine, Report, RunConfig, RuntimeResult, WorkloadResult};
 use crate::runtimes::{AnyRuntime, RuntimeKind};
 use crate::workloads::{Sample, Workload};
 
@@ -68,58 +69,65 @@ fn run_workload(
     watch: &Watch,
     progress: &mut Progress,
 ) -> WorkloadResult {
-    let mut slots: Vec<Slot> = RuntimeKind::ALL
+    let workers = w.workers(args.workers);
+    let scale = if args.quick {
+        args.scale * w.quick_scale()
+    } else {
+        args.scale
+    };
+    let mut slots: Vec<Slot> = w
+        .runtimes()
         .iter()
         .map(|&kind| {
             progress.show(&format!("{step} · {kind} · building"));
-            match kind.build(args.workers) {
-                Ok(rt) => Slot {
-                    kind,
-                    rt: Some(rt),
-                    samples: Vec::new(),
-                    error: None,
-                },
-                Err(e) => Slot {
-                    kind,
-                    rt: None,
-                    samples: Vec::new(),
-                    error: Some(format!("runtime did not build: {e}")),
-                },
+            match kind.build(workers) {
+                Ok(rt) => Slot::new(Runner::Runtime(kind, rt)),
+                Err(e) => {
+                    let mut slot = Slot::new(Runner::Unavailable(kind));
+                    slot.error = Some(format!("runtime did not build: {e}"));
+                    slot
+                }
             }
         })
         .collect();
+    slots.extend(
+        w.baselines()
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| Slot::new(Runner::Baseline(i, name))),
+    );
 
     // Warm-up: one untimed iteration each; its time sizes the rounds.
     let mut slowest = Duration::ZERO;
-    for slot in slots.iter_mut().filter(|s| s.rt.is_some()) {
-        let label = format!("{step} · {} · warm-up", slot.kind);
+    for slot in slots.iter_mut().filter(|s| s.runnable()) {
+        let label = format!("{step} · {} · warm-up", slot.label());
         progress.show(&label);
-        if let Some(s) = slot.iterate(w, args.scale, watch, &label) {
+        if let Some(s) = slot.iterate(w, scale, watch, &label) {
             slowest = slowest.max(s.elapsed);
         }
     }
     let iters = iters_per_round(args.round_target(), slowest, args.min_iters_per_round());
 
     for round in 0..args.rounds {
-        let order: Vec<usize> = if round % 2 == 0 {
-            vec![0, 1]
-        } else {
-            vec![1, 0]
-        };
+        // Alternate the order so drift hits every runner alike.
+        let mut order: Vec<usize> = (0..slots.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
         for idx in order {
             let slot = &mut slots[idx];
-            if slot.rt.is_none() {
+            if !slot.runnable() {
                 continue;
             }
             let label = format!(
                 "{step} · {} · round {}/{}",
-                slot.kind,
+                slot.label(),
                 round + 1,
                 args.rounds
             );
             progress.show(&label);
             for _ in 0..iters {
-                match slot.iterate(w, args.scale, watch, &label) {
+                match slot.iterate(w, scale, watch, &label) {
                     Some(s) => slot.samples.push(s),
                     None => break,
                 }
@@ -127,28 +135,39 @@ fn run_workload(
         }
     }
 
-    let ops = w.ops_per_iter(args.scale);
-    let mut results = slots.into_iter().map(|slot| {
-        let mut r = RuntimeResult::from_samples(&slot.samples, ops);
-        r.error = slot.error;
-        if let Some(rt) = slot.rt {
-            // Shutting down is covered by the watchdog too.
-            let label = format!("{step} · {} · shutting down", slot.kind);
-            *watch.current.lock().unwrap() = Some((label, Instant::now()));
-            drop(rt);
-            *watch.current.lock().unwrap() = None;
-        }
-        r
-    });
-    let ringbolt = results.next().unwrap_or_default();
-    let tokio = results.next().unwrap_or_default();
-    WorkloadResult {
+    let ops = w.ops_per_iter(scale);
+    let mut result = WorkloadResult {
         name: w.name().to_string(),
         family: w.family().to_string(),
         ops_per_iter: ops,
-        ringbolt,
-        tokio,
+        ringbolt: RuntimeResult::default(),
+        tokio: RuntimeResult::default(),
+        runtimes: w.runtimes().to_vec(),
+        workers,
+        scale,
+        baselines: Vec::new(),
+    };
+    for slot in slots {
+        let mut r = RuntimeResult::from_samples(&slot.samples, ops);
+        r.error = slot.error;
+        match slot.runner {
+            Runner::Runtime(kind, rt) => {
+                // Shutting down is covered by the watchdog too.
+                let label = format!("{step} · {kind} · shutting down");
+                *watch.current.lock().unwrap() = Some((label, Instant::now()));
+                drop(rt);
+                *watch.current.lock().unwrap() = None;
+                *result.get_mut(kind) = r;
+            }
+            Runner::Unavailable(kind) => *result.get_mut(kind) = r,
+            Runner::Retired(kind) => *result.get_mut(kind) = r,
+            Runner::Baseline(_, name) => result.baselines.push(BaselineResult {
+                name: name.to_string(),
+                result: r,
+            }),
+        }
     }
+    result
 }
 
 /// Timed iterations per round: fill `target` given one iteration takes
@@ -161,16 +180,53 @@ pub fn iters_per_round(target: Duration, per_iter: Duration, min: usize) -> usiz
     n.clamp(min.max(1), 1000.max(min))
 }
 
+/// What a slot runs.
+enum Runner {
+    /// A built runtime.
+    Runtime(RuntimeKind, AnyRuntime),
+    /// A runtime that did not build.
+    Unavailable(RuntimeKind),
+    /// A runtime whose iteration panicked (leaked, not dropped: its threads
+    /// may be wedged).
+    Retired(RuntimeKind),
+    /// Baseline `index` of the workload, run on the driver thread.
+    Baseline(usize, &'static str),
+}
+
 struct Slot {
-    kind: RuntimeKind,
-    rt: Option<AnyRuntime>,
+    runner: Runner,
     samples: Vec<Sample>,
     error: Option<String>,
 }
 
 impl Slot {
-    /// One iteration; on panic, records the error and retires the runtime
-    /// (leaked, not dropped: its threads may be wedged).
+    fn new(runner: Runner) -> Slot {
+        Slot {
+            runner,
+            samples: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn label(&self) -> String {
+        match &self.runner {
+            Runner::Runtime(kind, _) | Runner::Unavailable(kind) | Runner::Retired(kind) => {
+                kind.to_string()
+            }
+            Runner::Baseline(_, name) => (*name).to_string(),
+        }
+    }
+
+    fn runnable(&self) -> bool {
+        match self.runner {
+            Runner::Runtime(..) => true,
+            Runner::Baseline(..) => self.error.is_none(),
+            Runner::Unavailable(_) | Runner::Retired(_) => false,
+        }
+    }
+
+    /// One iteration; on panic, records the error and retires the runner
+    /// (a runtime is leaked, not dropped: its threads may be wedged).
     fn iterate(
         &mut self,
         w: &dyn Workload,
@@ -178,12 +234,22 @@ impl Slot {
         watch: &Watch,
         label: &str,
     ) -> Option<Sample> {
-        let rt = self.rt.as_ref()?;
+        if !self.runnable() {
+            return None;
+        }
         *watch.current.lock().unwrap() = Some((label.to_string(), Instant::now()));
-        let out = panic::catch_unwind(AssertUnwindSafe(|| w.run(rt, scale)));
+        let out = panic::catch_unwind(AssertUnwindSafe(|| match &self.runner {
+            Runner::Runtime(_, rt) => Some(w.run(rt, scale)),
+            Runner::Baseline(i, _) => w.run_baseline(*i, scale),
+            Runner::Unavailable(_) | Runner::Retired(_) => None,
+        }));
         *watch.current.lock().unwrap() = None;
         match out {
-            Ok(s) => Some(s),
+            Ok(Some(s)) => Some(s),
+            Ok(None) => {
+                self.error = Some("the workload has no such baseline".into());
+                None
+            }
             Err(payload) => {
                 let msg = payload
                     .downcast_ref::<&str>()
@@ -191,7 +257,10 @@ impl Slot {
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic".into());
                 self.error = Some(format!("panicked: {msg}"));
-                std::mem::forget(self.rt.take());
+                if let Runner::Runtime(kind, _) = self.runner {
+                    let old = std::mem::replace(&mut self.runner, Runner::Retired(kind));
+                    std::mem::forget(old);
+                }
                 None
             }
         }

@@ -4,10 +4,13 @@
 //! - [`runtimes`]: the [`BenchRuntime`](runtimes::BenchRuntime) trait both
 //!   runtimes implement, so every workload is written once.
 //! - [`workloads`]: the registry of workloads, one file per family
-//!   (`workloads/scheduler.rs`); criterion benches and the binary call the
-//!   same functions.
+//!   (`workloads/scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`); criterion
+//!   benches and the binary call the same functions.
 //! - [`driver`]: interleaved rounds in one process, with a hang watchdog.
 //! - [`stats`], [`report`]: medians, ratios and the Markdown/CSV/SVG output.
+//! - [`rss`]: resident-memory growth during an iteration (timer workloads).
+//! - [`raw`]: single-thread io-uring loops, the physical-limit baselines of
+//!   the NOP and file workloads.
 //! - [`cli`]: the binary's arguments.
 //!
 //! ```text
@@ -21,7 +24,9 @@
 pub mod cli;
 pub mod driver;
 pub mod latch;
+pub mod raw;
 pub mod report;
+pub mod rss;
 pub mod runtimes;
 pub mod stats;
 pub mod workloads;

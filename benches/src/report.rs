@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::runtimes::RuntimeKind;
-use crate::stats::{self, fmt_duration, fmt_rate, Summary};
+use crate::stats::{self, fmt_bytes, fmt_duration, fmt_rate, Summary};
 use crate::workloads::Sample;
 
 /// One runtime's result on one workload.
@@ -24,6 +24,11 @@ pub struct RuntimeResult {
     pub p99: Option<Duration>,
     /// Why it did not run or failed (runtime unavailable, panic, …).
     pub error: Option<String>,
+    /// Median resident-memory growth per iteration, in bytes, for workloads
+    /// that measure it ([`Sample::rss_growth`]).
+    pub rss_growth: Option<u64>,
+    /// Largest resident-memory growth of any iteration, in bytes.
+    pub rss_growth_max: Option<u64>,
 }
 
 impl RuntimeResult {
@@ -45,6 +50,8 @@ impl RuntimeResult {
                 Some(stats::quantile_sorted(&lat, 0.99)),
             )
         };
+        let mut rss: Vec<u64> = samples.iter().filter_map(|s| s.rss_growth).collect();
+        rss.sort_unstable();
         RuntimeResult {
             ops_per_sec: summary
                 .as_ref()
@@ -54,6 +61,9 @@ impl RuntimeResult {
             p50,
             p99,
             error: None,
+            // The upper median: a real observation, as for wall times.
+            rss_growth: rss.get(rss.len() / 2).copied(),
+            rss_growth_max: rss.last().copied(),
         }
     }
 
@@ -71,7 +81,16 @@ impl RuntimeResult {
     }
 }
 
-/// Both runtimes' results on one workload.
+/// A baseline's result on one workload (e.g. a raw io-uring loop).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselineResult {
+    /// The baseline's name, as the workload gives it.
+    pub name: String,
+    /// Its timings.
+    pub result: RuntimeResult,
+}
+
+/// Every runtime's and baseline's results on one workload.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadResult {
     /// Workload name (`ping_pong`).
@@ -84,6 +103,16 @@ pub struct WorkloadResult {
     pub ringbolt: RuntimeResult,
     /// tokio's result.
     pub tokio: RuntimeResult,
+    /// The runtimes the workload runs on (a runtime not listed has an empty
+    /// result and is shown as "not run").
+    pub runtimes: Vec<RuntimeKind>,
+    /// Worker threads each runtime was built with.
+    pub workers: usize,
+    /// The size multiplier it ran at (`--scale`, times the workload's quick
+    /// factor in `--quick` mode).
+    pub scale: f64,
+    /// Results of the workload's baselines, in its order.
+    pub baselines: Vec<BaselineResult>,
 }
 
 impl WorkloadResult {
@@ -98,6 +127,25 @@ impl WorkloadResult {
             RuntimeKind::Ringbolt => &self.ringbolt,
             RuntimeKind::Tokio => &self.tokio,
         }
+    }
+
+    /// The result of runtime `kind`, mutably.
+    pub fn get_mut(&mut self, kind: RuntimeKind) -> &mut RuntimeResult {
+        match kind {
+            RuntimeKind::Ringbolt => &mut self.ringbolt,
+            RuntimeKind::Tokio => &mut self.tokio,
+        }
+    }
+
+    /// Whether runtime `kind` is one the workload runs on.
+    pub fn runs_on(&self, kind: RuntimeKind) -> bool {
+        self.runtimes.contains(&kind)
+    }
+
+    /// ringbolt median / baseline median: `> 1.0` means ringbolt is slower
+    /// than the baseline.
+    pub fn baseline_ratio(&self, baseline: &BaselineResult) -> Option<f64> {
+        stats::ratio(self.ringbolt.median(), baseline.result.median())
     }
 }
 
@@ -200,10 +248,79 @@ pub struct Report {
 }
 
 impl Report {
-    /// The results table in Markdown (also what the binary prints).
+    /// The results tables in Markdown (also what the binary prints): ringbolt
+    /// vs tokio; then, when some workload has them, ringbolt vs each
+    /// baseline and the resident-memory growth.
     pub fn table(&self) -> String {
-        let with_latency = self
+        let mut out = self.tokio_table();
+        out.push_str(
+            "\nratio = ringbolt median / tokio median wall time per iteration \
+             (< 1.0: ringbolt is faster). ± is the median absolute deviation \
+             relative to the median.\n",
+        );
+        if self.results.iter().any(|r| !r.baselines.is_empty()) {
+            out.push_str("\n### ringbolt vs baselines\n\n");
+            out.push_str(&self.baseline_table());
+            out.push_str(
+                "\nratio = ringbolt median / baseline median (> 1.0: ringbolt is slower than \
+                 the baseline). `workers` = ringbolt's worker threads. A `raw io_uring` \
+                 baseline is a hand-written io-uring loop on one thread with no runtime: \
+                 the physical limit.\n",
+            );
+        }
+        if self
             .results
+            .iter()
+            .any(|r| r.ringbolt.rss_growth.is_some() || r.tokio.rss_growth.is_some())
+        {
+            out.push_str("\n### Memory: resident-set growth during one iteration\n\n");
+            out.push_str(&self.memory_table());
+            out.push_str(
+                "\nPeak VmRSS minus VmRSS at the start of the iteration, sampled every 1 ms \
+                 from a side thread after `malloc_trim(0)`; median (max) over iterations.\n",
+            );
+        }
+        let notes = self.notes();
+        if !notes.is_empty() {
+            out.push_str("\nNotes:\n\n");
+            out.push_str(&notes.join("\n"));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One line per workload that ran with another worker count or scale
+    /// than the run's.
+    fn notes(&self) -> Vec<String> {
+        let c = &self.config;
+        self.results
+            .iter()
+            .flat_map(|r| {
+                let workers = (r.workers != c.workers).then(|| {
+                    format!(
+                        "- {}: runtimes ran with {} worker(s), not {}",
+                        r.name, r.workers, c.workers
+                    )
+                });
+                let scale = (r.scale != c.scale).then(|| {
+                    format!(
+                        "- {}: ran at scale {} (--quick shrinks it)",
+                        r.name, r.scale
+                    )
+                });
+                workers.into_iter().chain(scale)
+            })
+            .collect()
+    }
+
+    /// ringbolt vs tokio, one row per workload that runs on tokio.
+    fn tokio_table(&self) -> String {
+        let shown: Vec<&WorkloadResult> = self
+            .results
+            .iter()
+            .filter(|r| r.runs_on(RuntimeKind::Tokio))
+            .collect();
+        let with_latency = shown
             .iter()
             .any(|r| r.ringbolt.p50.is_some() || r.tokio.p50.is_some());
         let mut header = vec![
@@ -218,7 +335,7 @@ impl Report {
             header.extend(["ringbolt p50 / p99", "tokio p50 / p99"]);
         }
         let mut rows: Vec<Vec<String>> = Vec::new();
-        for r in &self.results {
+        for r in shown {
             let mut row = vec![
                 r.name.clone(),
                 median_cell(&r.ringbolt),
@@ -236,6 +353,73 @@ impl Report {
         markdown_table(&header, &rows)
     }
 
+    /// ringbolt vs each baseline, one row per (workload, baseline).
+    fn baseline_table(&self) -> String {
+        let header = [
+            "workload",
+            "workers",
+            "ringbolt median",
+            "ringbolt ops/s",
+            "baseline",
+            "baseline median",
+            "baseline ops/s",
+            "ratio",
+        ];
+        let mut rows = Vec::new();
+        for r in &self.results {
+            let ran = r.runs_on(RuntimeKind::Ringbolt);
+            for b in &r.baselines {
+                rows.push(vec![
+                    r.name.clone(),
+                    if ran {
+                        r.workers.to_string()
+                    } else {
+                        "—".into()
+                    },
+                    if ran {
+                        median_cell(&r.ringbolt)
+                    } else {
+                        "not run".into()
+                    },
+                    r.ringbolt.ops_per_sec.map_or("—".into(), fmt_rate),
+                    b.name.clone(),
+                    median_cell(&b.result),
+                    b.result.ops_per_sec.map_or("—".into(), fmt_rate),
+                    r.baseline_ratio(b)
+                        .map_or("—".into(), |x| format!("{x:.2}")),
+                ]);
+            }
+        }
+        markdown_table(&header, &rows)
+    }
+
+    /// Resident-memory growth per runtime, for workloads that measure it.
+    fn memory_table(&self) -> String {
+        let header = [
+            "workload",
+            "ringbolt RSS growth",
+            "tokio RSS growth",
+            "ratio",
+        ];
+        let cell = |r: &RuntimeResult| match (r.rss_growth, r.rss_growth_max) {
+            (Some(m), Some(x)) => format!("{} ({})", fmt_bytes(m), fmt_bytes(x)),
+            _ => "—".into(),
+        };
+        let rows: Vec<Vec<String>> = self
+            .results
+            .iter()
+            .filter(|r| r.ringbolt.rss_growth.is_some() || r.tokio.rss_growth.is_some())
+            .map(|r| {
+                let ratio = match (r.ringbolt.rss_growth, r.tokio.rss_growth) {
+                    (Some(a), Some(b)) if b > 0 => format!("{:.2}", a as f64 / b as f64),
+                    _ => "—".into(),
+                };
+                vec![r.name.clone(), cell(&r.ringbolt), cell(&r.tokio), ratio]
+            })
+            .collect();
+        markdown_table(&header, &rows)
+    }
+
     /// The full `results.md`: table, notes, errors and the machine.
     pub fn markdown(&self) -> String {
         let m = &self.machine;
@@ -243,21 +427,23 @@ impl Report {
         let mut s = String::new();
         s.push_str("# ringbolt vs tokio\n\n");
         s.push_str(&self.table());
-        s.push_str(
-            "\nratio = ringbolt median / tokio median wall time per iteration \
-             (< 1.0: ringbolt is faster). ± is the median absolute deviation \
-             relative to the median.\n",
-        );
         let errors: Vec<String> = self
             .results
             .iter()
             .flat_map(|r| {
-                RuntimeKind::ALL.into_iter().filter_map(move |k| {
+                let runtimes = RuntimeKind::ALL.into_iter().filter_map(move |k| {
                     r.get(k)
                         .error
                         .as_ref()
                         .map(|e| format!("- {} · {}: {}", r.name, k, e))
-                })
+                });
+                let baselines = r.baselines.iter().filter_map(move |b| {
+                    b.result
+                        .error
+                        .as_ref()
+                        .map(|e| format!("- {} · {}: {}", r.name, b.name, e))
+                });
+                runtimes.chain(baselines)
             })
             .collect();
         if !errors.is_empty() {
@@ -282,37 +468,55 @@ impl Report {
         s
     }
 
-    /// `results.csv`: one row per workload and runtime, times in ns.
+    /// `results.csv`: one row per workload and runtime (or baseline), times
+    /// in ns. `ratio_to_tokio` is on ringbolt's row; `ringbolt_over_this`
+    /// (ringbolt median / this row's median) on each baseline's row.
     pub fn csv(&self) -> String {
         let mut s = String::from(
             "workload,family,runtime,iterations,median_ns,min_ns,max_ns,mad_ns,\
-             ops_per_iter,ops_per_sec,p50_ns,p99_ns,ratio_to_tokio,error\n",
+             ops_per_iter,ops_per_sec,p50_ns,p99_ns,ratio_to_tokio,error,\
+             workers,scale,rss_growth_bytes,rss_growth_max_bytes,ringbolt_over_this\n",
         );
         for r in &self.results {
-            for kind in RuntimeKind::ALL {
-                let rr = r.get(kind);
+            let runtimes = RuntimeKind::ALL
+                .into_iter()
+                .filter(|&k| r.runs_on(k))
+                .map(|k| {
+                    let ratio = match k {
+                        RuntimeKind::Ringbolt => r.ratio(),
+                        RuntimeKind::Tokio => r.get(k).median().map(|_| 1.0),
+                    };
+                    (k.name().to_string(), r.get(k), ratio, None)
+                });
+            let baselines = r
+                .baselines
+                .iter()
+                .map(|b| (b.name.clone(), &b.result, None, r.baseline_ratio(b)));
+            for (name, rr, ratio, over) in runtimes.chain(baselines) {
                 let sm = rr.summary.as_ref();
                 let ns =
                     |d: Option<Duration>| d.map_or(String::new(), |d| d.as_nanos().to_string());
-                let ratio = match kind {
-                    RuntimeKind::Ringbolt => r.ratio(),
-                    RuntimeKind::Tokio => rr.median().map(|_| 1.0),
-                };
+                let opt = |x: Option<u64>| x.map_or(String::new(), |x| x.to_string());
                 let fields = [
                     csv_field(&r.name),
                     csv_field(&r.family),
-                    kind.name().to_string(),
+                    csv_field(&name),
                     sm.map_or(String::new(), |s| s.iterations.to_string()),
                     ns(sm.map(|s| s.median)),
                     ns(sm.map(|s| s.min)),
                     ns(sm.map(|s| s.max)),
                     ns(sm.map(|s| s.mad)),
-                    r.ops_per_iter.map_or(String::new(), |o| o.to_string()),
+                    opt(r.ops_per_iter),
                     rr.ops_per_sec.map_or(String::new(), |o| format!("{o:.0}")),
                     ns(rr.p50),
                     ns(rr.p99),
                     ratio.map_or(String::new(), |x| format!("{x:.4}")),
                     csv_field(rr.error.as_deref().unwrap_or("")),
+                    r.workers.to_string(),
+                    r.scale.to_string(),
+                    opt(rr.rss_growth),
+                    opt(rr.rss_growth_max),
+                    over.map_or(String::new(), |x| format!("{x:.4}")),
                 ];
                 s.push_str(&fields.join(","));
                 s.push('\n');
@@ -322,13 +526,28 @@ impl Report {
     }
 
     /// `ratios.svg`: a horizontal bar per workload, ringbolt/tokio on a log
-    /// scale, bars growing from the 1.0 line (left = ringbolt faster).
+    /// scale, bars growing from the 1.0 line (left = ringbolt faster); then
+    /// one bar per baseline that ringbolt ran against, ringbolt/baseline,
+    /// labelled `name vs <first word of the baseline's name>` (`nop_qd1 vs
+    /// raw`).
     pub fn svg(&self) -> String {
-        let bars: Vec<(&str, Option<f64>)> = self
+        let mut bars: Vec<(String, Option<f64>)> = self
             .results
             .iter()
-            .map(|r| (r.name.as_str(), r.ratio()))
+            .filter(|r| r.runs_on(RuntimeKind::Tokio))
+            .map(|r| (r.name.clone(), r.ratio()))
             .collect();
+        for r in self
+            .results
+            .iter()
+            .filter(|r| r.runs_on(RuntimeKind::Ringbolt))
+        {
+            for b in &r.baselines {
+                let short = b.name.split_whitespace().next().unwrap_or("baseline");
+                bars.push((format!("{} vs {short}", r.name), r.baseline_ratio(b)));
+            }
+        }
+        let bars: Vec<(&str, Option<f64>)> = bars.iter().map(|(n, x)| (n.as_str(), *x)).collect();
         ratio_chart(&bars)
     }
 
@@ -427,8 +646,8 @@ fn xml_escape(s: &str) -> String {
 /// vertical line at 1.0, green bars for ratios below 1, red above; `None`
 /// ratios are labelled `n/a`.
 pub fn ratio_chart(bars: &[(&str, Option<f64>)]) -> String {
-    const LEFT: f64 = 180.0;
-    const PLOT_W: f64 = 460.0;
+    const LEFT: f64 = 230.0;
+    const PLOT_W: f64 = 520.0;
     const RIGHT: f64 = 80.0;
     const TOP: f64 = 50.0;
     const ROW: f64 = 28.0;
@@ -450,7 +669,7 @@ pub fn ratio_chart(bars: &[(&str, Option<f64>)]) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">ringbolt time / tokio time (log scale; left of 1.0 = ringbolt faster)</text>"#,
+        r#"<text x="{}" y="22" text-anchor="middle" font-size="15" font-weight="bold">ringbolt time / tokio time ('vs' rows: / that baseline's time; log scale; left of 1.0 = ringbolt faster)</text>"#,
         width / 2.0
     );
     let plot_bottom = TOP + ROW * bars.len() as f64;
@@ -537,7 +756,7 @@ mod tests {
         let samples = |ms: u64| {
             vec![Sample {
                 elapsed: Duration::from_millis(ms),
-                latencies: vec![],
+                ..Sample::default()
             }]
         };
         WorkloadResult {
@@ -549,6 +768,10 @@ mod tests {
                 None => RuntimeResult::failed("boom, \"quoted\""),
             },
             tokio: RuntimeResult::from_samples(&samples(tk_ms), Some(1000)),
+            runtimes: RuntimeKind::ALL.to_vec(),
+            workers: 2,
+            scale: 1.0,
+            baselines: Vec::new(),
         }
     }
 
@@ -579,7 +802,7 @@ mod tests {
         assert!(lines[0].starts_with("workload,family,runtime,"));
         assert_eq!(
             lines[1],
-            "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,"
+            "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,,2,1,,,"
         );
         assert!(
             lines[2].starts_with("a,scheduler,tokio,1,10000000,"),
@@ -587,7 +810,7 @@ mod tests {
             lines[2]
         );
         assert!(
-            lines[3].ends_with(",\"boom, \"\"quoted\"\"\""),
+            lines[3].ends_with(",\"boom, \"\"quoted\"\"\",2,1,,,"),
             "{}",
             lines[3]
         );
@@ -622,6 +845,62 @@ mod tests {
     }
 
     #[test]
+    fn baseline_memory_tables_and_notes() {
+        let mut nop = result("nop_qd1", Some(20), 1);
+        nop.runtimes = vec![RuntimeKind::Ringbolt];
+        nop.tokio = RuntimeResult::default();
+        nop.workers = 1;
+        nop.baselines = vec![BaselineResult {
+            name: "raw io_uring (1 thread)".into(),
+            result: RuntimeResult::from_samples(
+                &[Sample {
+                    elapsed: Duration::from_millis(10),
+                    ..Sample::default()
+                }],
+                Some(1000),
+            ),
+        }];
+        let mut fixed = result("raw_fixed", None, 1);
+        fixed.runtimes = vec![];
+        fixed.baselines = nop.baselines.clone();
+        let mut sleeps = result("sleeps", Some(5), 10);
+        sleeps.ringbolt.rss_growth = Some(1 << 20);
+        sleeps.ringbolt.rss_growth_max = Some(2 << 20);
+        sleeps.tokio.rss_growth = Some(4 << 20);
+        sleeps.tokio.rss_growth_max = Some(4 << 20);
+        sleeps.scale = 0.25;
+        let r = report(vec![nop, fixed, sleeps]);
+        let t = r.table();
+        // The tokio table leaves out workloads that do not run on tokio.
+        let tokio_part = &t[..t.find("### ringbolt vs baselines").unwrap()];
+        assert!(
+            !tokio_part.contains("nop_qd1") && tokio_part.contains("sleeps"),
+            "{t}"
+        );
+        assert!(t.contains("| nop_qd1 ") && t.contains(" 2.00 |"), "{t}");
+        assert!(t.contains("not run"), "{t}");
+        assert!(
+            t.contains("1.00 MiB (2.00 MiB)") && t.contains(" 0.25 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("- nop_qd1: runtimes ran with 1 worker(s), not 2"),
+            "{t}"
+        );
+        assert!(t.contains("- sleeps: ran at scale 0.25"), "{t}");
+        let csv = r.csv();
+        assert!(
+            csv.lines().any(
+                |l| l.starts_with("nop_qd1,scheduler,raw io_uring (1 thread),")
+                    && l.ends_with(",2.0000")
+            ),
+            "{csv}"
+        );
+        assert!(!csv.contains("nop_qd1,scheduler,tokio"), "{csv}");
+        assert!(r.svg().contains("nop_qd1 vs raw"));
+    }
+
+    #[test]
     fn svg_draws_one_bar_per_ratio_and_the_unit_line() {
         let svg = ratio_chart(&[("fast", Some(0.5)), ("slow", Some(3.0)), ("gone", None)]);
         assert!(svg.starts_with("<svg"));
@@ -640,10 +919,12 @@ mod tests {
             Sample {
                 elapsed: Duration::from_millis(1),
                 latencies: (1..=50).map(Duration::from_micros).collect(),
+                ..Sample::default()
             },
             Sample {
                 elapsed: Duration::from_millis(3),
                 latencies: (51..=100).map(Duration::from_micros).collect(),
+                ..Sample::default()
             },
         ];
         let r = RuntimeResult::from_samples(&samples, None);

@@ -124,6 +124,25 @@ pub fn fmt_rate(x: f64) -> String {
     }
 }
 
+/// Formats a byte count with a binary unit: `512 B`, `3.50 KiB`,
+/// `12.3 MiB`.
+pub fn fmt_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut x = bytes as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for u in &UNITS[1..] {
+        if x < 1024.0 {
+            break;
+        }
+        x /= 1024.0;
+        unit = u;
+    }
+    format!("{} {unit}", sig3(x))
+}
+
 fn sig3(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
@@ -195,6 +214,10 @@ mod tests {
         assert_eq!(fmt_duration(Duration::from_micros(4_561)), "4.56 ms");
         assert_eq!(fmt_duration(Duration::from_millis(1_234)), "1.23 s");
         assert_eq!(fmt_rate(950.0), "950");
+        assert_eq!(fmt_bytes(512), "512 B");
+        assert_eq!(fmt_bytes(3584), "3.50 KiB");
+        assert_eq!(fmt_bytes(12_900_000), "12.3 MiB");
+        assert_eq!(fmt_bytes(3 << 30), "3.00 GiB");
         assert_eq!(fmt_rate(4_560_000.0), "4.56 M");
         assert_eq!(
             ops_per_sec(1000, Duration::from_millis(10)),

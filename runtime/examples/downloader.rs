@@ -45,7 +45,8 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
 /// GETs one page and returns its body length.
 async fn download(addr: SocketAddr, page: usize) -> std::io::Result<usize> {
     let mut stream = TcpStream::connect(addr).await?;
-    let request = format!("GET /page/{page} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /page/{page} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream.write_all(request.into_bytes()).await.0?;
     let mut response = Vec::new();
     loop {

@@ -1,8 +1,8 @@
 //! The workload registry.
 //!
 //! A workload is one thing to time, on either runtime. Families live one per
-//! file (`scheduler.rs` today; `timers.rs`, `fs.rs`, `net.rs` later) and are
-//! listed once in [`registry`]. To add a family:
+//! file (`scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`, `net.rs`) and
+//! are listed once in [`registry`]. To add a family:
 //!
 //! 1. write `workloads/<family>.rs` with generic functions over
 //!    [`BenchRuntime`](crate::runtimes::BenchRuntime) (plus an extension trait
@@ -15,9 +15,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::runtimes::AnyRuntime;
+use crate::runtimes::{AnyRuntime, RuntimeKind};
 
+pub mod fs;
+pub mod net;
+pub mod nop;
 pub mod scheduler;
+pub mod timers;
 
 /// One timed iteration of a workload.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,6 +31,12 @@ pub struct Sample {
     /// Per-operation latencies, for workloads that report p50/p99 (e.g. an
     /// echo server's round trips); empty otherwise.
     pub latencies: Vec<Duration>,
+    /// Growth of the process's resident memory during the iteration, in
+    /// bytes (peak `VmRSS` minus `VmRSS` at the start), for workloads that
+    /// measure memory (see [`RssSampler`](crate::rss::RssSampler)); `None` otherwise.
+    /// Construct samples with `..Sample::default()` so new fields stay
+    /// optional.
+    pub rss_growth: Option<u64>,
 }
 
 impl Sample {
@@ -36,7 +46,7 @@ impl Sample {
         f();
         Sample {
             elapsed: start.elapsed(),
-            latencies: Vec::new(),
+            ..Sample::default()
         }
     }
 }
@@ -63,12 +73,53 @@ pub trait Workload: Send + Sync {
     /// timing. Untimed setup (creating files, binding sockets) may happen
     /// inside; only the part measured into [`Sample::elapsed`] counts.
     fn run(&self, rt: &AnyRuntime, scale: f64) -> Sample;
+
+    /// The runtimes this workload runs on (default: both). A family with no
+    /// tokio equivalent (io_uring NOPs) names only ringbolt and compares
+    /// against its [`baselines`](Self::baselines) instead.
+    fn runtimes(&self) -> &'static [RuntimeKind] {
+        &RuntimeKind::ALL
+    }
+
+    /// Worker threads to build the runtimes with, given the requested count
+    /// (default: as requested). The report notes any override.
+    fn workers(&self, requested: usize) -> usize {
+        requested
+    }
+
+    /// Extra size multiplier applied in `--quick` mode on top of `--scale`
+    /// (default 1.0), for workloads whose full size would not fit the quick
+    /// run's two minutes (writing 1 GiB, say).
+    fn quick_scale(&self) -> f64 {
+        1.0
+    }
+
+    /// Names of non-runtime baselines this workload also runs, e.g.
+    /// `"raw io_uring READ (1 thread)"` for a hand-written single-thread
+    /// io-uring loop (the physical limit); empty by default. The driver runs
+    /// them interleaved with the runtimes and the report shows ringbolt
+    /// against each.
+    fn baselines(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Runs one iteration of baseline `index` (into
+    /// [`baselines`](Self::baselines)) on the calling thread; `None` when
+    /// there is no such baseline.
+    fn run_baseline(&self, index: usize, scale: f64) -> Option<Sample> {
+        let _ = (index, scale);
+        None
+    }
 }
 
 /// Every workload, in report order.
 pub fn registry() -> Vec<Box<dyn Workload>> {
     let mut all: Vec<Box<dyn Workload>> = Vec::new();
     all.extend(scheduler::all());
+    all.extend(timers::all());
+    all.extend(nop::all());
+    all.extend(fs::all());
+    all.extend(net::all());
     all
 }
 
