@@ -19,7 +19,7 @@
 //! ```
 //!
 //! A runtime that cannot start here (io_uring blocked, say) is reported as
-//! "runtime did not build: <the error>" and the others still run.
+//! `runtime did not build: ERROR` and the others still run.
 
 pub mod cli;
 pub mod driver;

@@ -21,6 +21,7 @@ pub mod fs;
 pub mod net;
 pub mod nop;
 pub mod scheduler;
+pub mod sync;
 pub mod timers;
 
 /// One timed iteration of a workload.
@@ -120,6 +121,7 @@ pub fn registry() -> Vec<Box<dyn Workload>> {
     all.extend(nop::all());
     all.extend(fs::all());
     all.extend(net::all());
+    all.extend(sync::all());
     all
 }
 

@@ -2,7 +2,7 @@
 //!
 //! No I/O at all: these measure the task system (queues, wakeups, parking,
 //! stealing). Completion is signalled with the runtime-agnostic
-//! [`Latch`](crate::latch::Latch) and channels from `futures`, so only the
+//! [`Latch`] and channels from `futures`, so only the
 //! scheduler differs between the two runtimes.
 //!
 //! Each function runs one full iteration (it blocks until the work is done);
