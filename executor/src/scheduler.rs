@@ -63,7 +63,9 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     pub(crate) registry: Arc<Registry>,
     pub(crate) blocking: BlockingPool,
-    pub(crate) metrics: Box<[WorkerMetrics]>,
+    /// One cache line each: every worker bumps its own counters on every
+    /// poll, and neighbours sharing a line would bounce it between cores.
+    pub(crate) metrics: Box<[crossbeam_utils::CachePadded<WorkerMetrics>]>,
     pub(crate) shutdown_sync: ShutdownSync,
     /// Workers that reached their loop (and so take part in shutdown).
     pub(crate) running: std::sync::atomic::AtomicUsize,
@@ -444,7 +446,9 @@ impl Builder {
                 self.blocking_keep_alive,
                 format!("{}-blocking", self.thread_name),
             ),
-            metrics: (0..n).map(|_| WorkerMetrics::default()).collect(),
+            metrics: (0..n)
+                .map(|_| crossbeam_utils::CachePadded::new(WorkerMetrics::default()))
+                .collect(),
             shutdown_sync: ShutdownSync::default(),
             running: std::sync::atomic::AtomicUsize::new(0),
             extension: self.extension.clone(),
