@@ -25,12 +25,24 @@ fn done_callbacks_run_once_in_each_ending() {
         }
     };
     h.block_on_thread(async {
-        let done = h.spawn(async { 1 });
+        // Each task waits for a go signal, so its callback is in place
+        // before it can end.
+        let (go, wait) = oneshot::channel::<()>();
+        let done = h.spawn(async move {
+            wait.await.unwrap();
+            1
+        });
         done.add_done_callback(record("completed", &tx));
+        go.send(()).unwrap();
         assert_eq!(done.await.unwrap(), 1);
 
-        let panicked = h.spawn(async { panic!("boom") });
+        let (go, wait) = oneshot::channel::<()>();
+        let panicked = h.spawn(async move {
+            wait.await.unwrap();
+            panic!("boom")
+        });
         panicked.add_done_callback(record("panicked", &tx));
+        go.send(()).unwrap();
         assert!(panicked.await.unwrap_err().is_panic());
 
         let (_keep, never) = oneshot::channel::<()>();
