@@ -579,19 +579,21 @@ pub fn monoio_echo(workers: usize, conns: usize, msgs_per_conn: usize) -> Sample
         })
         .collect();
     barrier.wait();
-    let start = Instant::now();
-    let mut end = start;
+    let mut start: Option<Instant> = None;
+    let mut end: Option<Instant> = None;
     let mut latencies = Vec::new();
     for t in threads {
         match t.join() {
-            Ok(Ok((done, lat))) => {
-                end = end.max(done);
+            Ok(Ok((started, done, lat))) => {
+                start = Some(start.map_or(started, |s| s.min(started)));
+                end = Some(end.map_or(done, |e| e.max(done)));
                 latencies.extend(lat);
             }
             Ok(Err(e)) => panic!("monoio echo: I/O error: {e}"),
             Err(p) => std::panic::resume_unwind(p),
         }
     }
+    let (start, end) = start.zip(end).expect("at least one monoio thread");
     Sample {
         elapsed: end.duration_since(start),
         latencies,
@@ -606,7 +608,7 @@ fn monoio_thread(
     msgs: usize,
     stride: usize,
     barrier: &Barrier,
-) -> io::Result<(Instant, Vec<Duration>)> {
+) -> io::Result<(Instant, Instant, Vec<Duration>)> {
     use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
     use monoio::net::{TcpListener, TcpStream};
 
@@ -693,6 +695,9 @@ fn monoio_thread(
         // Everyone connected (or failed): start together. Blocking here is
         // fine: nothing on this thread has work until the clients start.
         barrier.wait();
+        // Each thread takes its own start: the bench thread may be
+        // descheduled after the barrier while this one already runs.
+        let started = Instant::now();
         let (streams, servers) = setup.map_err(|_| timed_out())??;
         let work = async move {
             let clients: Vec<_> = streams
@@ -707,7 +712,7 @@ fn monoio_thread(
             for s in servers {
                 s.await?;
             }
-            io::Result::Ok((done, latencies))
+            io::Result::Ok((started, done, latencies))
         };
         monoio::time::timeout(ITERATION_LIMIT, work)
             .await
