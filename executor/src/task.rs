@@ -48,11 +48,11 @@ impl<F: Future> Future for TaskFuture<F> {
     type Output = Outcome<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self`, and `TaskFuture`'s `Drop` does not move it either (it only
-        // touches `registry` and `end`, which are not pinned). `end` is a
-        // `Copy` field reached through the same `&mut` without moving
-        // anything.
+        // `future` is structurally pinned: it is never moved out of `self`,
+        // and `TaskFuture`'s `Drop` does not move it either (it only touches
+        // `registry` and `end`, which are not pinned).
+        // SAFETY: nothing is moved out of `self`; `end` is a `Copy` field
+        // written in place through this `&mut`.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above: `this.future` stays where it is.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };

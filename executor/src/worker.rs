@@ -69,10 +69,10 @@ thread_local! {
 
 fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     let p = CORE.with(Cell::get);
-    // SAFETY: CORE is non-null only between `CoreGuard::set` and the guard's
-    // drop inside `WorkerStart::run`, which keeps the `Core` alive on its
-    // stack for that whole time; the pointer is only read on this thread
-    // (the thread-local is not shared), so the `Core` outlives this borrow.
+    // CORE is non-null only between `CoreGuard::set` and the guard's drop
+    // inside `WorkerStart::run`, which keeps the `Core` alive on its stack
+    // for that whole time; the thread-local is read only on this thread.
+    // SAFETY: so a non-null `p` points to a live `Core` for this borrow.
     f(unsafe { p.as_ref() })
 }
 

@@ -149,12 +149,12 @@ impl PoolHome {
         let tail = self.tail.get();
         let mask = self.pool.config.buf_count - 1;
         let addr = self.pool.buf_ptr(bid) as u64;
-        // SAFETY: `tail & mask < buf_count`, inside the mapping. Only this
-        // thread writes descriptors (rule 1), and the kernel reads only
-        // those below the published tail, which this slot is not (the ring
-        // holds at most `buf_count` buffers, so it was consumed). Fields
-        // are written through raw pointers, leaving entry 0's `resv` (the
-        // tail) alone.
+        // `tail & mask < buf_count`, inside the mapping. Only this thread
+        // writes descriptors (rule 1), and the kernel reads only those below
+        // the published tail, which this slot is not (the ring holds at most
+        // `buf_count` buffers, so it was consumed).
+        // SAFETY: as above; fields are written through raw pointers, leaving
+        // entry 0's `resv` (the tail) alone.
         unsafe {
             let e = self.ring.as_ptr().add((tail & mask) as usize);
             std::ptr::addr_of_mut!((*e).addr).write(addr);

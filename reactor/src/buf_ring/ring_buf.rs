@@ -58,11 +58,11 @@ impl std::ops::Deref for RingBuf {
     fn deref(&self) -> &[u8] {
         match &self.repr {
             Repr::Pooled { pool, bid, len } => {
-                // SAFETY: the buffer is out of the ring while this RingBuf
-                // lives, so the kernel does not write it and nobody else
-                // reads it mutably; its first `len` bytes were written by
-                // the kernel before the CQE that named it was posted (and
-                // `len` is clamped to the buffer size).
+                // The buffer is out of the ring while this RingBuf lives, so
+                // the kernel does not write it and nobody else reads it
+                // mutably; `len` is clamped to the buffer size.
+                // SAFETY: as above, and its first `len` bytes were written
+                // by the kernel before the CQE that named it was posted.
                 unsafe { std::slice::from_raw_parts(pool.buf_ptr(*bid), *len as usize) }
             }
             Repr::Owned(v) => v,
