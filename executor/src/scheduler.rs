@@ -205,17 +205,31 @@ impl Handle {
         F::Output: Send + 'static,
         S: Fn(Runnable, async_task::ScheduleInfo) + Send + Sync + 'static,
     {
+        self.register(future, |future| {
+            async_task::Builder::new().spawn(|_| future, async_task::WithInfo(schedule))
+        })
+    }
+
+    /// Wraps `future` in a registered [`TaskFuture`] and builds its task
+    /// with `build`. After shutdown the task is created unregistered and
+    /// dropped at once, so its handle reports cancellation.
+    fn register<F, B>(&self, future: F, build: B) -> (Option<Runnable>, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: Send + 'static,
+        B: FnOnce(TaskFuture<F>) -> (Runnable, async_task::Task<crate::task::Outcome<F::Output>>),
+    {
         let shared = &self.shared;
         let Some(reservation) = shared.registry.reserve() else {
-            // Shut down: the task is created cancelled.
-            let (runnable, task) = async_task::spawn(TaskFuture::new(future, None), |_| {});
+            let (runnable, task) = build(TaskFuture::new(future, None));
             drop(runnable);
             return (None, JoinHandle::new(task, None));
         };
         let slot = reservation.slot();
-        let future = TaskFuture::new(future, Some((Arc::clone(&shared.registry), slot)));
-        let (runnable, task) =
-            async_task::Builder::new().spawn(|_| future, async_task::WithInfo(schedule));
+        let (runnable, task) = build(TaskFuture::new(
+            future,
+            Some((Arc::clone(&shared.registry), slot)),
+        ));
         reservation.insert(runnable.waker());
         (
             Some(runnable),
@@ -240,21 +254,17 @@ impl Handle {
             "spawn_local must be called on a worker thread of this runtime (inside a \
              spawned task): a !Send future cannot be moved to a worker",
         );
-        let Some(reservation) = shared.registry.reserve() else {
-            let (runnable, task) = async_task::spawn_local(TaskFuture::new(future, None), |_| {});
-            drop(runnable);
-            return JoinHandle::new(task, None);
-        };
-        let slot = reservation.slot();
-        let future = TaskFuture::new(future, Some((Arc::clone(&shared.registry), slot)));
         let schedule_shared = Arc::clone(shared);
-        let (runnable, task) = async_task::Builder::new().spawn_local(
-            |_| future,
-            move |runnable| worker::schedule_pinned(&schedule_shared, index, runnable),
-        );
-        reservation.insert(runnable.waker());
-        runnable.schedule();
-        JoinHandle::new(task, Some((Arc::clone(&shared.registry), slot)))
+        let (runnable, handle) = self.register(future, |future| {
+            async_task::Builder::new().spawn_local(
+                |_| future,
+                move |runnable| worker::schedule_pinned(&schedule_shared, index, runnable),
+            )
+        });
+        if let Some(runnable) = runnable {
+            runnable.schedule();
+        }
+        handle
     }
 
     /// Runs a blocking closure on the blocking pool and returns a handle to
