@@ -34,6 +34,15 @@ pub trait Park {
     /// ticks to make progress on I/O while it is busy.
     fn park_timeout(&mut self, timeout: Duration);
 
+    /// A non-blocking turn that may leave work it would hand to the kernel
+    /// queued until the next [`park`](Park::park) or
+    /// [`park_timeout`](Park::park_timeout), so that handing it over and
+    /// going to sleep cost one system call. The worker calls it when it runs
+    /// dry. The default is `park_timeout(Duration::ZERO)`.
+    fn poll_deferred(&mut self) {
+        self.park_timeout(Duration::ZERO)
+    }
+
     /// Called once on the worker thread when the runtime shuts down, after
     /// every task has been dropped. The default does nothing.
     fn shutdown(&mut self) {}

@@ -184,6 +184,11 @@ impl Core {
     }
 
     fn pop_injector(&self) -> Option<Runnable> {
+        // A plain load first: a steal attempt on an empty injector costs a
+        // fence, and this runs whenever the local queue is empty.
+        if self.shared.injector.is_empty() {
+            return None;
+        }
         loop {
             match self.shared.injector.steal_batch_and_pop(&self.local) {
                 Steal::Success(r) => return Some(r),
@@ -244,6 +249,17 @@ impl Core {
 
     fn inbox(&self) -> &crossbeam_queue::SegQueue<Runnable> {
         &self.shared.inboxes[self.index]
+    }
+
+    /// The next task pinned to this worker. A plain load first: popping an
+    /// empty queue costs a fence, and pinned tasks are rare.
+    fn pop_inbox(&self) -> Option<Runnable> {
+        let inbox = self.inbox();
+        if inbox.is_empty() {
+            None
+        } else {
+            inbox.pop()
+        }
     }
 }
 
@@ -326,7 +342,7 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         }
         let mut task = None;
         if periodic {
-            task = core.inbox().pop().or_else(|| core.pop_injector());
+            task = core.pop_inbox().or_else(|| core.pop_injector());
         }
         if task.is_none() {
             if let Some(t) = core.lifo.take() {
@@ -345,14 +361,14 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
             task = core
                 .local
                 .pop()
-                .or_else(|| core.inbox().pop())
+                .or_else(|| core.pop_inbox())
                 .or_else(|| core.pop_injector());
         }
         if task.is_none() {
             // Dry: turn the parker once (reaps I/O, which may wake tasks).
             park.park_timeout(Duration::ZERO);
             core.after_turn();
-            task = core.local.pop().or_else(|| core.inbox().pop());
+            task = core.local.pop().or_else(|| core.pop_inbox());
         }
         if task.is_none() {
             if !searching {
@@ -421,8 +437,9 @@ pub(crate) fn block_on<P: Park, F: Future>(park: &mut P, future: F) -> F::Output
             if let Poll::Ready(v) = ringbolt_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
-            // Make progress on this thread's I/O before sleeping.
-            park.park_timeout(Duration::ZERO);
+            // Reap this thread's I/O before sleeping; what the future queued
+            // goes to the kernel with the park.
+            park.poll_deferred();
             continue;
         }
         park.park();

@@ -6,7 +6,7 @@
 //! re-enter the reactor safely.
 
 use crate::buf_ring::{BufPool, BufRingConfig, PoolHome};
-use crate::cell::{Cqe, Delivered, OpCell, Payload};
+use crate::cell::{Cqe, Delivered, OpCell, Payload, CQE_F_MORE};
 use crate::metrics::ReactorMetrics;
 use crate::time::Wheel;
 use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
@@ -31,6 +31,8 @@ impl<T: Payload> InFlight for OpCell<T> {
 
 struct OpEntry {
     generation: u32,
+    /// `T::MULTISHOT` of the cell: only then does `F_MORE` mean "not final".
+    multishot: bool,
     cell: Arc<dyn InFlight>,
 }
 
@@ -104,11 +106,12 @@ impl Inner {
             ops.next_generation = (generation + 1) & GENERATION_MASK;
             let slot = ops.slab.insert(OpEntry {
                 generation,
+                multishot: T::MULTISHOT,
                 cell: cell.clone(),
             });
             encode(Tag::Op, generation, slot as u32)
         };
-        ReactorMetrics::add(&self.metrics().ops_in_flight, 1);
+        ReactorMetrics::add_owned(&self.metrics().ops_in_flight, 1);
         self.push(entry.user_data(user_data));
         Ok((cell, user_data))
     }
@@ -123,7 +126,7 @@ impl Inner {
             if unsafe { ring.submission().push(&entry) }.is_ok() {
                 return;
             }
-            ReactorMetrics::add(&self.metrics().sq_full, 1);
+            ReactorMetrics::add_owned(&self.metrics().sq_full, 1);
             self.flush(&mut ring);
         }
     }
@@ -134,8 +137,8 @@ impl Inner {
         loop {
             match ring.submit() {
                 Ok(n) => {
-                    ReactorMetrics::add(&self.metrics().enters, 1);
-                    ReactorMetrics::add(&self.metrics().sqes_submitted, n as u64);
+                    ReactorMetrics::add_owned(&self.metrics().enters, 1);
+                    ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64);
                     if ring.submission().is_empty() {
                         return;
                     }
@@ -167,13 +170,18 @@ impl Inner {
     }
 
     /// One non-blocking turn. Returns how many ops and timers it woke.
-    pub(crate) fn turn(&self) -> usize {
+    ///
+    /// With `submit == false` queued SQEs stay queued (the caller is about to
+    /// park, and the park's `io_uring_enter` submits them): the kernel is
+    /// entered only when it holds completions back (deferred task work or a
+    /// CQ overflow).
+    pub(crate) fn turn(&self, submit: bool) -> usize {
         self.process_mailbox();
         {
             let mut ring = self.ring.borrow_mut();
             let needs_enter = {
                 let sq = ring.submission();
-                !sq.is_empty() || sq.taskrun() || sq.cq_overflow()
+                (submit && !sq.is_empty()) || sq.taskrun() || sq.cq_overflow()
             };
             if needs_enter {
                 self.flush(&mut ring);
@@ -194,9 +202,9 @@ impl Inner {
             }
             None => ring.submit_and_wait(1),
         };
-        ReactorMetrics::add(&self.metrics().enters, 1);
+        ReactorMetrics::add_owned(&self.metrics().enters, 1);
         match result {
-            Ok(n) => ReactorMetrics::add(&self.metrics().sqes_submitted, n as u64),
+            Ok(n) => ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64),
             Err(e) => match e.raw_os_error() {
                 Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY) | Some(libc::EAGAIN) => {}
                 _ => panic!("ringbolt: io_uring_enter failed while parking: {e}"),
@@ -214,18 +222,25 @@ impl Inner {
                 let overflow = ring.submission().cq_overflow();
                 if overflow {
                     // NODROP kept them in the kernel: an enter flushes them.
-                    ReactorMetrics::add(&self.metrics().cq_overflow, 1);
+                    ReactorMetrics::add_owned(&self.metrics().cq_overflow, 1);
                     self.flush(&mut ring);
                 }
                 overflow
             };
-            let batch = std::mem::take(&mut *self.backlog.borrow_mut());
+            let mut batch = std::mem::take(&mut *self.backlog.borrow_mut());
             if batch.is_empty() && !overflow {
+                self.backlog.replace(batch);
                 return woken;
             }
-            ReactorMetrics::add(&self.metrics().cqes_reaped, batch.len() as u64);
-            for (user_data, cqe) in batch {
+            ReactorMetrics::add_owned(&self.metrics().cqes_reaped, batch.len() as u64);
+            for (user_data, cqe) in batch.drain(..) {
                 woken += self.dispatch(user_data, cqe);
+            }
+            // Keep the allocation for the next reap, unless a dispatch
+            // (a flush on a full SQ) started a new backlog meanwhile.
+            let mut backlog = self.backlog.borrow_mut();
+            if backlog.is_empty() {
+                *backlog = batch;
             }
         }
     }
@@ -233,21 +248,30 @@ impl Inner {
     fn dispatch(&self, user_data: u64, cqe: Cqe) -> usize {
         match decode(user_data) {
             Some((Tag::Op, generation, slot)) => {
-                let cell = {
+                let (multishot, live) = {
                     let ops = self.ops.borrow();
                     match ops.slab.get(slot as usize) {
-                        Some(e) if e.generation == generation => e.cell.clone(),
-                        _ => unreachable!(
-                            "ringbolt: CQE for an op not in the table ({user_data:#x})"
-                        ),
+                        Some(e) if e.generation == generation => (e.multishot, true),
+                        _ => (false, false),
                     }
                 };
-                // No borrow held: delivering wakes a task or drops a payload.
-                if cell.deliver(cqe) != Delivered::More {
-                    drop(cell);
+                assert!(
+                    live,
+                    "ringbolt: CQE for an op not in the table ({user_data:#x})"
+                );
+                // No borrow is held while delivering: it wakes a task or
+                // drops a payload, which may re-enter the reactor.
+                if multishot && cqe.flags & CQE_F_MORE != 0 {
+                    let cell = self.ops.borrow().slab[slot as usize].cell.clone();
+                    let delivered = cell.deliver(cqe);
+                    debug_assert_eq!(delivered, Delivered::More);
+                } else {
+                    // The final CQE: the table lets go of the cell first, so
+                    // the delivery needs no extra reference.
                     let entry = self.ops.borrow_mut().slab.remove(slot as usize);
-                    ReactorMetrics::sub(&self.metrics().ops_in_flight, 1);
-                    drop(entry);
+                    ReactorMetrics::sub_owned(&self.metrics().ops_in_flight, 1);
+                    let delivered = entry.cell.deliver(cqe);
+                    debug_assert_ne!(delivered, Delivered::More);
                 }
                 1
             }
@@ -282,6 +306,11 @@ impl Inner {
 
     /// Handles requests other threads left in the mailbox.
     pub(crate) fn process_mailbox(&self) {
+        // A plain load first: popping an empty queue costs a fence, and
+        // this runs on every turn.
+        if self.shared.mailbox.is_empty() {
+            return;
+        }
         while let Some(message) = self.shared.mailbox.pop() {
             match message {
                 Message::CancelOp(user_data) => {
@@ -328,6 +357,9 @@ impl Inner {
     }
 
     fn fire_timers(&self) -> usize {
+        if self.wheel.borrow().is_empty() {
+            return 0;
+        }
         let due = self.wheel.borrow_mut().poll_due(std::time::Instant::now());
         let n = due.len();
         for timer in due {

@@ -66,11 +66,26 @@ impl ReactorMetrics {
         }
     }
 
+    /// For counters other threads also write.
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
     }
 
+    /// For counters other threads also write.
     pub(crate) fn sub(counter: &AtomicU64, n: u64) {
         counter.fetch_sub(n, Relaxed);
+    }
+
+    /// For counters only the reactor's own thread writes (the ring, op
+    /// table and wheel counters): a plain load and store, no locked
+    /// instruction on the per-op path. Other threads still read a value
+    /// that was true at some moment.
+    pub(crate) fn add_owned(counter: &AtomicU64, n: u64) {
+        counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
+    }
+
+    /// The owner-thread counterpart of [`sub`](Self::sub).
+    pub(crate) fn sub_owned(counter: &AtomicU64, n: u64) {
+        counter.store(counter.load(Relaxed).wrapping_sub(n), Relaxed);
     }
 }

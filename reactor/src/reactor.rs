@@ -103,7 +103,7 @@ impl Reactor {
         let inner = Rc::new(Inner::new(ring, shared));
         inner.arm_eventfd();
         // Reaps the probe's message (if any) so the first park sleeps.
-        inner.turn();
+        inner.turn(true);
         Ok(Reactor { inner })
     }
 
@@ -133,19 +133,32 @@ impl Reactor {
     /// from other threads), submits everything queued with one
     /// `io_uring_enter`, reaps every CQE waking tasks, fires due timers.
     pub fn poll(&self) {
-        self.inner.turn();
+        self.inner.turn(true);
     }
 
-    /// Blocking turn: like [`poll`](Self::poll), but when that found nothing
-    /// to do, sleeps in `io_uring_enter(GETEVENTS, min_complete = 1)` until a
-    /// CQE, an unpark, or `min(timeout, nearest timer deadline)`.
+    /// Like [`poll`](Self::poll), but what is queued for submission stays
+    /// queued for the next [`park`](Self::park) or `poll`, which submit it
+    /// in the same `io_uring_enter` that waits. It enters the kernel only
+    /// when the kernel holds completions back (deferred task work, CQ
+    /// overflow). For a thread about to park: submit-and-sleep is then one
+    /// system call instead of two.
+    pub fn poll_deferred(&self) {
+        self.inner.turn(false);
+    }
+
+    /// Blocking turn: reaps like [`poll`](Self::poll); when that found
+    /// nothing to do, submits what is queued and sleeps in the same
+    /// `io_uring_enter(GETEVENTS, min_complete = 1)` until a CQE (an op that
+    /// completes at submission counts), an unpark, or `min(timeout, nearest
+    /// timer deadline)`. When the reap did wake something it returns at
+    /// once, leaving the queue for the next turn.
     ///
     /// Token semantics: an [`Unparker::unpark`] since the last park makes
     /// this return at once. Like `std::thread::park`, it may also return
     /// spuriously.
     pub fn park(&self, timeout: Option<Duration>) {
         let inner = &self.inner;
-        if inner.turn() > 0 {
+        if inner.turn(false) > 0 {
             return;
         }
         let now = Instant::now();
@@ -159,17 +172,18 @@ impl Reactor {
             (a, b) => a.or(b),
         };
         if timeout == Some(Duration::ZERO) {
+            inner.turn(true);
             return;
         }
         match inner.shared.parker.begin_park() {
             BeginPark::Notified => {}
             BeginPark::Sleep => {
-                ReactorMetrics::add(&inner.shared.metrics.parks, 1);
+                ReactorMetrics::add_owned(&inner.shared.metrics.parks, 1);
                 inner.wait(timeout);
                 inner.shared.parker.end_park();
             }
         }
-        inner.turn();
+        inner.turn(true);
     }
 
     /// Cancels every in-flight op and waits for their final CQEs, freeing

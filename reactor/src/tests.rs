@@ -108,3 +108,35 @@ fn waker_dropping_an_op_during_reap() {
     assert!(dropper.0.lock().unwrap().is_none(), "wake ran");
     assert!(reactor.inner().live_user_data().is_empty());
 }
+
+/// `park` hands queued SQEs to the kernel in the same `io_uring_enter` that
+/// waits, and `poll_deferred` leaves them queued: a NOP awaited through
+/// `poll_deferred` + `park` costs one enter (the NOP completes at
+/// submission, so the wait returns at once).
+#[test]
+fn park_submits_and_waits_in_one_enter() {
+    let reactor = Reactor::new(&RingConfig::default()).unwrap();
+    let _e = reactor.enter();
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..3 {
+        let enters = reactor.metrics().snapshot().enters;
+        let mut op = submit(Nop);
+        assert!(Pin::new(&mut op).poll(&mut cx).is_pending());
+        reactor.poll_deferred();
+        assert_eq!(
+            reactor.metrics().snapshot().enters,
+            enters,
+            "poll_deferred entered the kernel with only a queued SQE"
+        );
+        assert!(
+            Pin::new(&mut op).poll(&mut cx).is_pending(),
+            "not submitted yet"
+        );
+        reactor.park(None);
+        assert_eq!(reactor.metrics().snapshot().enters, enters + 1);
+        assert!(matches!(
+            Pin::new(&mut op).poll(&mut cx),
+            Poll::Ready(Ok(()))
+        ));
+    }
+}

@@ -46,6 +46,10 @@ impl Park for RingPark<'_> {
         }
     }
 
+    fn poll_deferred(&mut self) {
+        self.reactor.poll_deferred()
+    }
+
     fn shutdown(&mut self) {
         self.reactor.shutdown()
     }

@@ -85,6 +85,15 @@ impl Wheel {
         self.entries.len()
     }
 
+    /// No entry is pending: turns skip the wheel (and the clock) entirely.
+    /// `elapsed` then lags behind the clock, which the wheel allows: an
+    /// entry placed relative to an old `elapsed` sits at a higher level and
+    /// is cascaded down on the way, never fired early or late (the test
+    /// `a_lagging_wheel_fires_on_time` jumps the clock the same way).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Registers a sleep until `deadline`; `None` when it has passed already.
     pub(crate) fn insert(
         &mut self,
@@ -112,7 +121,7 @@ impl Wheel {
             shared,
         }) as u32;
         self.link(index);
-        ReactorMetrics::add(&self.metrics.timers_pending, 1);
+        ReactorMetrics::add_owned(&self.metrics.timers_pending, 1);
         Some(TimerKey { index, generation })
     }
 
@@ -124,7 +133,7 @@ impl Wheel {
         }
         self.unlink(key.index);
         self.entries.remove(key.index as usize);
-        ReactorMetrics::sub(&self.metrics.timers_pending, 1);
+        ReactorMetrics::sub_owned(&self.metrics.timers_pending, 1);
     }
 
     /// When the wheel next needs a turn (a fire or a cascade step).
@@ -149,7 +158,7 @@ impl Wheel {
                 let next = self.entries[index as usize].next;
                 if self.entries[index as usize].when <= exp.deadline {
                     let entry = self.entries.remove(index as usize);
-                    ReactorMetrics::sub(&self.metrics.timers_pending, 1);
+                    ReactorMetrics::sub_owned(&self.metrics.timers_pending, 1);
                     if !entry.shared.is_cancelled() {
                         due.push(entry.shared);
                     }
@@ -166,7 +175,7 @@ impl Wheel {
     /// Empties the wheel (shutdown).
     pub(crate) fn drain(&mut self) -> Vec<Arc<TimerShared>> {
         let n = self.entries.len() as u64;
-        ReactorMetrics::sub(&self.metrics.timers_pending, n);
+        ReactorMetrics::sub_owned(&self.metrics.timers_pending, n);
         self.levels = [Level {
             occupied: 0,
             heads: [NIL; SLOTS],
@@ -282,7 +291,7 @@ mod tests {
         assert_eq!(w.len(), delays.len());
         let mut fired = Vec::new();
         let mut t = 0u64;
-        while w.len() > 0 {
+        while !w.is_empty() {
             let next = w.next_deadline().unwrap();
             let next_ms = next.duration_since(start).as_millis() as u64;
             assert!(next_ms >= t, "time went back");
@@ -297,6 +306,37 @@ mod tests {
         assert_eq!(order, delays.to_vec());
         for (d, t) in fired {
             assert_eq!(d, t, "fired late: {d} at {t}");
+        }
+    }
+
+    #[test]
+    fn a_lagging_wheel_fires_on_time() {
+        // Nothing polls an empty wheel, so a later insert meets an old
+        // `elapsed`: the entry must still fire exactly at its deadline.
+        let mut w = wheel();
+        let start = w.start;
+        let first = Arc::new(TimerShared::new());
+        w.insert(start + Duration::from_millis(3), first.clone())
+            .unwrap();
+        assert_eq!(w.poll_due(start + Duration::from_millis(3)).len(), 1);
+        for (idle, delay) in [(100u64, 10u64), (5_000, 1), (70_000, 4_000)] {
+            let t0 = start + Duration::from_millis(3 + idle);
+            let deadline = t0 + Duration::from_millis(delay);
+            let s = Arc::new(TimerShared::new());
+            w.insert(deadline, s.clone()).unwrap();
+            let mut now = t0;
+            loop {
+                let next = w.next_deadline().unwrap().max(now);
+                assert!(next <= deadline, "the wheel looked past the deadline");
+                let due = w.poll_due(next);
+                if !due.is_empty() {
+                    assert!(Arc::ptr_eq(&due[0], &s));
+                    assert_eq!(next, deadline, "fired early or late");
+                    break;
+                }
+                now = next;
+            }
+            assert!(w.is_empty());
         }
     }
 
