@@ -7,6 +7,7 @@
 
 use crate::buf_ring::{BufPool, BufRingConfig, PoolHome};
 use crate::cell::{Cqe, Delivered, OpCell, Payload, CQE_F_MORE};
+use crate::enter::Enter;
 use crate::metrics::ReactorMetrics;
 use crate::time::Wheel;
 use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
@@ -45,6 +46,8 @@ struct OpTable {
 /// The owner-thread state of one reactor.
 pub(crate) struct Inner {
     ring: RefCell<IoUring>,
+    /// How `io_uring_enter` is made (through the registered ring index).
+    enter: RefCell<Enter>,
     ops: RefCell<OpTable>,
     pub(crate) wheel: RefCell<Wheel>,
     pub(crate) shared: Arc<Shared>,
@@ -63,6 +66,7 @@ impl Inner {
     pub(crate) fn new(ring: IoUring, shared: Arc<Shared>) -> Self {
         let metrics = shared.metrics.clone();
         Inner {
+            enter: RefCell::new(Enter::new(&ring)),
             ring: RefCell::new(ring),
             ops: RefCell::new(OpTable {
                 slab: Slab::new(),
@@ -135,7 +139,7 @@ impl Inner {
     /// with `TASKRUN_FLAG` the crate adds `GETEVENTS` when task work waits.
     fn flush(&self, ring: &mut IoUring) {
         loop {
-            match ring.submit() {
+            match self.enter.borrow().enter(ring, 0, None) {
                 Ok(n) => {
                     ReactorMetrics::add_owned(&self.metrics().enters, 1);
                     ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64);
@@ -193,15 +197,8 @@ impl Inner {
     /// Blocks in `io_uring_enter(GETEVENTS, min_complete = 1)` for at most
     /// `timeout`.
     pub(crate) fn wait(&self, timeout: Option<Duration>) {
-        let ring = self.ring.borrow_mut();
-        let result = match timeout {
-            Some(t) => {
-                let ts = types::Timespec::from(t);
-                let args = types::SubmitArgs::new().timespec(&ts);
-                ring.submitter().submit_with_args(1, &args)
-            }
-            None => ring.submit_and_wait(1),
-        };
+        let mut ring = self.ring.borrow_mut();
+        let result = self.enter.borrow().enter(&mut ring, 1, timeout);
         ReactorMetrics::add_owned(&self.metrics().enters, 1);
         match result {
             Ok(n) => ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64),
@@ -447,6 +444,12 @@ impl Inner {
         true
     }
 
+    /// Whether enters go through the registered ring index (tests).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn enter_registered(&self) -> bool {
+        self.enter.borrow().is_registered()
+    }
+
     /// `user_data` of every op in the table (tests).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn live_user_data(&self) -> Vec<u64> {
@@ -461,5 +464,7 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.shutdown();
+        // Still on the owner thread, with the ring open.
+        self.enter.get_mut().unregister(self.ring.get_mut());
     }
 }

@@ -30,6 +30,7 @@ pub mod buf_ring;
 mod cell;
 mod config;
 mod driver;
+mod enter;
 mod fd;
 mod metrics;
 pub mod op;
