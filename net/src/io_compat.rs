@@ -6,8 +6,8 @@
 //! starts their send and reports them written, and `poll_flush` waits for
 //! it. `poll_close` flushes and shuts down the write direction.
 
-use crate::tcp::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
-use crate::unix::UnixStream;
+use crate::tcp::{self, TcpStream};
+use crate::unix::{self, UnixStream};
 use futures_io::{AsyncRead, AsyncWrite};
 use std::io;
 use std::net::Shutdown;
@@ -63,5 +63,7 @@ async_read!(TcpStream, |s| (s.core.rd, s.core.sock));
 async_write!(TcpStream, |s| (s.core.wr, s.core.sock));
 async_read!(UnixStream, |s| (s.core.rd, s.core.sock));
 async_write!(UnixStream, |s| (s.core.wr, s.core.sock));
-async_read!(OwnedReadHalf, |s| (s.rd, s.sock));
-async_write!(OwnedWriteHalf, |s| (s.wr, s.sock));
+async_read!(tcp::OwnedReadHalf, |s| (s.core.rd, s.core.sock));
+async_write!(tcp::OwnedWriteHalf, |s| (s.core.wr, s.core.sock));
+async_read!(unix::OwnedReadHalf, |s| (s.core.rd, s.core.sock));
+async_write!(unix::OwnedWriteHalf, |s| (s.core.wr, s.core.sock));

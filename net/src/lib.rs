@@ -47,10 +47,19 @@
 //! - [`TcpListener::incoming`] runs on one multishot accept op, re-armed
 //!   when the kernel ends it; connections it accepted that the stream
 //!   never yielded are closed when the stream is dropped.
-//! - [`TcpStream::recv_stream`] (also on [`UnixStream`] and
-//!   [`OwnedReadHalf`]) receives with one multishot `recv` into the
-//!   worker ring's provided-buffer pool and yields [`RingBuf`]s; see
-//!   [`RecvStream`] for the measurements of when it pays off.
+//! - [`TcpStream::recv_stream`] (also on [`UnixStream`] and the read
+//!   halves, [`OwnedReadHalf`] and [`unix::OwnedReadHalf`]) receives with
+//!   one multishot `recv` into the worker ring's provided-buffer pool and
+//!   yields [`RingBuf`]s; see [`RecvStream`] for the measurements of when
+//!   it pays off.
+//!
+//! # Owned halves
+//!
+//! [`TcpStream::into_split`] and [`UnixStream::into_split`] give a read
+//! half and a write half that move to different tasks (and workers) and
+//! [`reunite`](OwnedReadHalf::reunite) back into the stream. TCP's are
+//! [`OwnedReadHalf`] and [`OwnedWriteHalf`] (also in [`tcp`]), Unix's
+//! [`unix::OwnedReadHalf`] and [`unix::OwnedWriteHalf`].
 //!
 //! # Datagrams and vectored writes
 //!

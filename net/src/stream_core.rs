@@ -1,5 +1,7 @@
 //! What TCP and Unix streams share: the socket, a read side and a write
-//! side.
+//! side; and, for their owned halves, the two sides apart on one shared
+//! socket. The public stream and half types of each protocol are thin
+//! wrappers over these.
 
 use crate::buf::ReadBuf;
 use crate::read_side::ReadSide;
@@ -66,5 +68,106 @@ impl StreamCore {
             self.flush().await?;
         }
         submit(ShutdownOp::new(&self.sock.fd, how)).await
+    }
+
+    /// Splits into halves sharing the socket; stashed read bytes and
+    /// write-behind sends go with their side.
+    pub(crate) fn into_split(self) -> (ReadHalfCore, WriteHalfCore) {
+        let StreamCore { sock, rd, wr } = self;
+        let read = ReadHalfCore {
+            sock: sock.clone(),
+            rd,
+        };
+        let write = WriteHalfCore {
+            sock,
+            wr,
+            shutdown_on_drop: true,
+        };
+        (read, write)
+    }
+}
+
+/// The read half of a split stream.
+#[derive(Debug)]
+pub(crate) struct ReadHalfCore {
+    pub(crate) sock: Arc<Sock>,
+    pub(crate) rd: ReadSide,
+}
+
+/// The write half of a split stream. Dropping it shuts down the write
+/// direction (unless it is being reunited), so the peer sees the end of the
+/// stream even while the read half lives on.
+#[derive(Debug)]
+pub(crate) struct WriteHalfCore {
+    pub(crate) sock: Arc<Sock>,
+    pub(crate) wr: WriteSide,
+    shutdown_on_drop: bool,
+}
+
+impl ReadHalfCore {
+    pub(crate) async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
+        self.rd.read(&self.sock.fd, buf).await
+    }
+
+    pub(crate) fn recv_stream(&mut self, config: BufRingConfig) -> RecvStream<'_> {
+        RecvStream::new(&mut self.rd, &self.sock.fd, config)
+    }
+
+    pub(crate) async fn peek<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
+        self.rd.peek(&self.sock.fd, buf).await
+    }
+
+    /// Whether `write` is the other half of this half's stream.
+    pub(crate) fn pairs_with(&self, write: &WriteHalfCore) -> bool {
+        Arc::ptr_eq(&self.sock, &write.sock)
+    }
+
+    /// The stream again; the halves must [pair](Self::pairs_with).
+    pub(crate) fn reunite(self, mut write: WriteHalfCore) -> StreamCore {
+        assert!(self.pairs_with(&write), "halves of different streams");
+        write.shutdown_on_drop = false;
+        let wr = std::mem::take(&mut write.wr);
+        drop(write);
+        StreamCore {
+            sock: self.sock,
+            rd: self.rd,
+            wr,
+        }
+    }
+}
+
+impl WriteHalfCore {
+    pub(crate) async fn write<B: IoBuf>(&mut self, buf: B) -> BufResult<usize, B> {
+        self.wr.write(&self.sock.fd, buf).await
+    }
+
+    pub(crate) async fn write_all<B: IoBuf>(&mut self, buf: B) -> BufResult<(), B> {
+        self.wr.write_all(&self.sock.fd, buf).await
+    }
+
+    pub(crate) async fn write_vectored<B: IoBuf>(
+        &mut self,
+        bufs: Vec<B>,
+    ) -> BufResult<usize, Vec<B>> {
+        self.wr.write_vectored(&self.sock.fd, bufs).await
+    }
+
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.wr.poll_drain(cx, &self.sock.fd)).await
+    }
+
+    /// Flushes, then shuts down the write direction.
+    pub(crate) async fn shutdown(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        submit(ShutdownOp::new(&self.sock.fd, Shutdown::Write)).await
+    }
+}
+
+impl Drop for WriteHalfCore {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // Not a ring op: drop cannot await, and shutdown never blocks.
+            let _ = self.sock.ctl().shutdown(Shutdown::Write);
+        }
     }
 }

@@ -1,24 +1,18 @@
-//! [`OwnedReadHalf`] and [`OwnedWriteHalf`] of a [`TcpStream`].
+//! [`OwnedReadHalf`] and [`OwnedWriteHalf`] of a [`TcpStream`]: thin
+//! wrappers over the halves every stream protocol shares.
 
 use super::TcpStream;
 use crate::buf::ReadBuf;
-use crate::read_side::ReadSide;
 use crate::recv_stream::RecvStream;
-use crate::stream_core::StreamCore;
-use crate::sys::Sock;
-use crate::write_side::WriteSide;
-use ringbolt_reactor::op::Shutdown as ShutdownOp;
-use ringbolt_reactor::{submit, BufResult, BufRingConfig, IoBuf};
-use std::future::poll_fn;
+use crate::stream_core::{ReadHalfCore, WriteHalfCore};
+use ringbolt_reactor::{BufResult, BufRingConfig, IoBuf};
 use std::io;
-use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
+use std::net::SocketAddr;
 
 /// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
 #[derive(Debug)]
 pub struct OwnedReadHalf {
-    pub(crate) sock: Arc<Sock>,
-    pub(crate) rd: ReadSide,
+    pub(crate) core: ReadHalfCore,
 }
 
 /// The write half of a [`TcpStream`], from [`TcpStream::into_split`].
@@ -26,9 +20,7 @@ pub struct OwnedReadHalf {
 /// the stream even while the read half lives on.
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
-    pub(crate) sock: Arc<Sock>,
-    pub(crate) wr: WriteSide,
-    shutdown_on_drop: bool,
+    pub(crate) core: WriteHalfCore,
 }
 
 /// The halves given to [`OwnedReadHalf::reunite`] came from different
@@ -45,38 +37,29 @@ impl std::fmt::Display for ReuniteError {
 impl std::error::Error for ReuniteError {}
 
 pub(super) fn split(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let StreamCore { sock, rd, wr } = stream.core;
-    let read = OwnedReadHalf {
-        sock: sock.clone(),
-        rd,
-    };
-    let write = OwnedWriteHalf {
-        sock,
-        wr,
-        shutdown_on_drop: true,
-    };
-    (read, write)
+    let (read, write) = stream.core.into_split();
+    (OwnedReadHalf { core: read }, OwnedWriteHalf { core: write })
 }
 
 impl OwnedReadHalf {
     /// As [`TcpStream::read`].
     pub async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
-        self.rd.read(&self.sock.fd, buf).await
+        self.core.read(buf).await
     }
 
     /// As [`TcpStream::recv_stream`].
     pub fn recv_stream(&mut self) -> RecvStream<'_> {
-        RecvStream::new(&mut self.rd, &self.sock.fd, BufRingConfig::default())
+        self.core.recv_stream(BufRingConfig::default())
     }
 
     /// As [`TcpStream::recv_stream_with`].
     pub fn recv_stream_with(&mut self, config: BufRingConfig) -> RecvStream<'_> {
-        RecvStream::new(&mut self.rd, &self.sock.fd, config)
+        self.core.recv_stream(config)
     }
 
     /// As [`TcpStream::peek`].
     pub async fn peek<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
-        self.rd.peek(&self.sock.fd, buf).await
+        self.core.peek(buf).await
     }
 
     /// The remote address.
@@ -84,7 +67,7 @@ impl OwnedReadHalf {
     /// # Errors
     /// `NotConnected` once the peer is gone.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.sock.peer_ip_addr()
+        self.core.sock.peer_ip_addr()
     }
 
     /// The local address.
@@ -92,26 +75,19 @@ impl OwnedReadHalf {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.sock.local_ip_addr()
+        self.core.sock.local_ip_addr()
     }
 
     /// Puts the halves back together.
     ///
     /// # Errors
     /// [`ReuniteError`] when they come from different streams.
-    pub fn reunite(self, mut write: OwnedWriteHalf) -> Result<TcpStream, Box<ReuniteError>> {
-        if !Arc::ptr_eq(&self.sock, &write.sock) {
+    pub fn reunite(self, write: OwnedWriteHalf) -> Result<TcpStream, Box<ReuniteError>> {
+        if !self.core.pairs_with(&write.core) {
             return Err(Box::new(ReuniteError(self, write)));
         }
-        write.shutdown_on_drop = false;
-        let wr = std::mem::take(&mut write.wr);
-        drop(write);
         Ok(TcpStream {
-            core: StreamCore {
-                sock: self.sock,
-                rd: self.rd,
-                wr,
-            },
+            core: self.core.reunite(write.core),
         })
     }
 }
@@ -119,17 +95,17 @@ impl OwnedReadHalf {
 impl OwnedWriteHalf {
     /// As [`TcpStream::write`].
     pub async fn write<B: IoBuf>(&mut self, buf: B) -> BufResult<usize, B> {
-        self.wr.write(&self.sock.fd, buf).await
+        self.core.write(buf).await
     }
 
     /// As [`TcpStream::write_all`].
     pub async fn write_all<B: IoBuf>(&mut self, buf: B) -> BufResult<(), B> {
-        self.wr.write_all(&self.sock.fd, buf).await
+        self.core.write_all(buf).await
     }
 
     /// As [`TcpStream::write_vectored`].
     pub async fn write_vectored<B: IoBuf>(&mut self, bufs: Vec<B>) -> BufResult<usize, Vec<B>> {
-        self.wr.write_vectored(&self.sock.fd, bufs).await
+        self.core.write_vectored(bufs).await
     }
 
     /// As [`TcpStream::flush`].
@@ -137,7 +113,7 @@ impl OwnedWriteHalf {
     /// # Errors
     /// The error of a failed write-behind send.
     pub async fn flush(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.wr.poll_drain(cx, &self.sock.fd)).await
+        self.core.flush().await
     }
 
     /// Flushes, then shuts down the write direction (the peer reads end of
@@ -146,8 +122,7 @@ impl OwnedWriteHalf {
     /// # Errors
     /// From the flush or `shutdown(2)`.
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        self.flush().await?;
-        submit(ShutdownOp::new(&self.sock.fd, Shutdown::Write)).await
+        self.core.shutdown().await
     }
 
     /// Sets `TCP_NODELAY`.
@@ -155,7 +130,7 @@ impl OwnedWriteHalf {
     /// # Errors
     /// From `setsockopt(2)`.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.sock.ctl().set_tcp_nodelay(nodelay)
+        self.core.sock.ctl().set_tcp_nodelay(nodelay)
     }
 
     /// The remote address.
@@ -163,7 +138,7 @@ impl OwnedWriteHalf {
     /// # Errors
     /// `NotConnected` once the peer is gone.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.sock.peer_ip_addr()
+        self.core.sock.peer_ip_addr()
     }
 
     /// The local address.
@@ -171,15 +146,6 @@ impl OwnedWriteHalf {
     /// # Errors
     /// From `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.sock.local_ip_addr()
-    }
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            // Not a ring op: drop cannot await, and shutdown never blocks.
-            let _ = self.sock.ctl().shutdown(Shutdown::Write);
-        }
+        self.core.sock.local_ip_addr()
     }
 }

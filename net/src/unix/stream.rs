@@ -1,6 +1,7 @@
 //! [`UnixStream`].
 
 use super::listener::unix_addr;
+use super::split::{OwnedReadHalf, OwnedWriteHalf};
 use super::SocketAddr;
 use crate::buf::ReadBuf;
 use crate::recv_stream::RecvStream;
@@ -137,5 +138,38 @@ impl UnixStream {
     /// From `getpeername(2)`.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         unix_addr(&self.core.sock.ctl(), true)
+    }
+
+    /// Splits into a read half and a write half that can move to different
+    /// tasks (and workers); [`OwnedReadHalf::reunite`] puts them back
+    /// together. Bytes stashed by a cancelled read go with the read half.
+    /// Dropping the write half shuts down the write direction.
+    ///
+    /// ```
+    /// use ringbolt_net::UnixStream;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// ringbolt::run(async {
+    ///     let (ours, theirs) = UnixStream::pair()?;
+    ///     let (mut rd, mut wr) = ours.into_split();
+    ///     let writer = ringbolt::spawn(async move {
+    ///         let (res, _) = wr.write_all(b"ping" as &'static [u8]).await;
+    ///         res.map(|()| wr)
+    ///     });
+    ///     let (mut theirs_rd, mut theirs_wr) = theirs.into_split();
+    ///     let (n, buf) = theirs_rd.read(Vec::with_capacity(16)).await;
+    ///     assert_eq!(&buf[..n?], b"ping");
+    ///     let (res, _) = theirs_wr.write_all(b"pong" as &'static [u8]).await;
+    ///     res?;
+    ///     let (n, buf) = rd.read(Vec::with_capacity(16)).await;
+    ///     assert_eq!(&buf[..n?], b"pong");
+    ///     let wr = writer.await.expect("writer task")?;
+    ///     let _stream: UnixStream = rd.reunite(wr).expect("halves of one stream");
+    ///     Ok(())
+    /// })?
+    /// # }
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        super::split::split(self)
     }
 }
