@@ -1,6 +1,7 @@
 //! Raw io-uring loops on one thread: the physical limits ringbolt's NOP and
 //! file workloads are held against (ARCHITECTURE.md, "Ceilings on this
-//! machine").
+//! machine"), and measurements of kernel features (`READ_FIXED`,
+//! `SEND_ZC`) taken before ringbolt decides whether to use them.
 //!
 //! Each loop uses the `io-uring` crate directly on a ring created with
 //! `SINGLE_ISSUER | DEFER_TASKRUN` (what ringbolt's workers use), on the
@@ -10,11 +11,12 @@
 //! alone.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read as _};
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use io_uring::{opcode, types, IoUring};
+use io_uring::{cqueue, opcode, types, IoUring, Probe};
 use ringbolt::fs::AlignedBuf;
 
 /// A ring of at least `entries` SQ entries on the calling thread, with
@@ -223,6 +225,324 @@ pub fn seq_write(file: &File, total: u64, chunk: usize) -> io::Result<Duration> 
     Ok(start.elapsed())
 }
 
+/// Which send opcode [`tcp_sends`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SendOp {
+    /// `IORING_OP_SEND`: the kernel copies the message into socket buffers;
+    /// one CQE, after which the buffer is free.
+    Send,
+    /// `IORING_OP_SEND_ZC` (Linux 6.0): the kernel pins the pages and sends
+    /// from them. Two CQEs: the result (with `IORING_CQE_F_MORE`), then a
+    /// notification (`IORING_CQE_F_NOTIF`) once the kernel no longer reads
+    /// the buffer; only then may it be reused.
+    SendZc,
+}
+
+impl SendOp {
+    fn name(self) -> &'static str {
+        match self {
+            SendOp::Send => "SEND",
+            SendOp::SendZc => "SEND_ZC",
+        }
+    }
+}
+
+/// Size of the receiving thread's read buffer.
+const RECV_BUF: usize = 4 << 20;
+
+/// Sends `count` messages of `size` bytes over a loopback TCP connection,
+/// keeping `depth` sends in flight, with `op`. Returns the time from the
+/// first submission until the sender has every completion (for `SEND_ZC`,
+/// every notification too) and the receiver has read every byte, whichever
+/// comes last.
+///
+/// Setup, untimed: a listener and a connection on `127.0.0.1` (both ends
+/// `TCP_NODELAY`), a plain thread that reads the accepted end into a
+/// [`RECV_BUF`] buffer and discards it until end of stream, `depth` buffer
+/// slots of `size` bytes, and the ring. Each send carries
+/// `MSG_WAITALL | MSG_NOSIGNAL`, so the kernel itself retries a partial
+/// send; should a completion still report fewer bytes, the rest is sent
+/// again from the same slot before that slot takes a new message. A slot
+/// is reused only after every CQE of its sends has been reaped (the
+/// result, and for `SEND_ZC` the notification). Both opcodes run this same
+/// loop.
+///
+/// # Errors
+/// Socket, thread, ring or `io_uring_enter` failures; `Unsupported` if the
+/// kernel lacks the opcode; the first failed or zero-byte send (with the
+/// opcode's name); a receiver that read a different number of bytes than
+/// were sent.
+pub fn tcp_sends(size: usize, count: usize, depth: usize, op: SendOp) -> io::Result<Duration> {
+    let run = tcp_sends_with(size, count, depth, op, SendTuning::default())?;
+    if run.received != run.sent {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{}: sent {} bytes, the receiver read {}",
+                op.name(),
+                run.sent,
+                run.received
+            ),
+        ));
+    }
+    Ok(run.elapsed)
+}
+
+/// Socket and flag choices of [`tcp_sends_with`]; the default is what
+/// [`tcp_sends`] measures.
+#[derive(Clone, Copy, Debug)]
+struct SendTuning {
+    /// Pass `MSG_WAITALL` (the kernel retries partial sends itself).
+    wait_all: bool,
+    /// `SO_SNDBUF` of the sending socket; `None` leaves the kernel's
+    /// autotuning alone.
+    sndbuf: Option<i32>,
+}
+
+impl Default for SendTuning {
+    fn default() -> SendTuning {
+        SendTuning {
+            wait_all: true,
+            sndbuf: None,
+        }
+    }
+}
+
+/// What one [`tcp_sends_with`] run did.
+#[derive(Clone, Copy, Debug)]
+struct SendRun {
+    elapsed: Duration,
+    /// Bytes the sends' results reported.
+    sent: u64,
+    /// Bytes the receiving thread read.
+    received: u64,
+    /// Sends queued for the rest of a partially sent message.
+    #[cfg_attr(not(test), expect(dead_code, reason = "only the tests read it"))]
+    resent: u64,
+}
+
+/// One buffer slot of [`tcp_sends`].
+#[derive(Clone, Copy, Debug, Default)]
+struct SendSlot {
+    /// Bytes of the slot's current message sent so far.
+    sent: usize,
+    /// CQEs still due for this slot (results and notifications): the
+    /// kernel may read the slot's buffer until this is 0.
+    due: u32,
+}
+
+/// [`tcp_sends`] with `tuning`, returning the counts as well as the time.
+fn tcp_sends_with(
+    size: usize,
+    count: usize,
+    depth: usize,
+    op: SendOp,
+    tuning: SendTuning,
+) -> io::Result<SendRun> {
+    let size = size.clamp(1, u32::MAX as usize);
+    let depth = depth.clamp(1, count.max(1));
+
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let tx = TcpStream::connect(listener.local_addr()?)?;
+    let (mut rx, _) = listener.accept()?;
+    tx.set_nodelay(true)?;
+    rx.set_nodelay(true)?;
+    if let Some(bytes) = tuning.sndbuf {
+        set_sndbuf(&tx, bytes)?;
+    }
+    // Reads and discards until end of stream; returns the bytes read and
+    // when the last of them arrived.
+    let receiver = std::thread::Builder::new()
+        .name("raw-send-rx".into())
+        .spawn(move || -> io::Result<(u64, Option<Instant>)> {
+            let mut buf = vec![0u8; RECV_BUF];
+            let (mut total, mut last) = (0u64, None);
+            loop {
+                match rx.read(&mut buf) {
+                    Ok(0) => return Ok((total, last)),
+                    Ok(n) => {
+                        total += n as u64;
+                        last = Some(Instant::now());
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        })?;
+
+    let sending = send_loop(&tx, size, count, depth, op, tuning.wait_all);
+    // End of stream for the receiver, whatever happened (an op still in
+    // flight after a failed enter then fails with EPIPE).
+    let shut = tx.shutdown(Shutdown::Write);
+    let received = receiver
+        .join()
+        .map_err(|_| io::Error::other("the receiving thread panicked"))?;
+    let (start, sender_done, sent, resent) = sending?;
+    shut?;
+    let (received, last) = received?;
+    let end = last.map_or(sender_done, |l| l.max(sender_done));
+    Ok(SendRun {
+        elapsed: end.saturating_duration_since(start),
+        sent,
+        received,
+        resent,
+    })
+}
+
+/// Sets `SO_SNDBUF` of `stream` to `bytes` (the kernel doubles it).
+fn set_sndbuf(stream: &TcpStream, bytes: i32) -> io::Result<()> {
+    let value: libc::c_int = bytes;
+    // SAFETY: the fd is open (borrowed from `stream` for the call), and the
+    // option value points to a live `c_int` whose size is the length
+    // passed; the kernel only reads it during the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The sending side of [`tcp_sends_with`]: returns when the loop started,
+/// when it ended, the bytes sent and how many sends carried the rest of a
+/// partially sent message.
+fn send_loop(
+    tx: &TcpStream,
+    size: usize,
+    count: usize,
+    depth: usize,
+    op: SendOp,
+    wait_all: bool,
+) -> io::Result<(Instant, Instant, u64, u64)> {
+    // Declared before the ring so that it is dropped after it.
+    let bufs = vec![0x5au8; depth * size];
+    let base = bufs.as_ptr();
+    let mut ring = ring(depth as u32)?;
+    if op == SendOp::SendZc {
+        let mut probe = Probe::new();
+        ring.submitter().register_probe(&mut probe)?;
+        if !probe.is_supported(opcode::SendZc::CODE) {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "SEND_ZC: this kernel does not support IORING_OP_SEND_ZC (Linux 6.0+)",
+            ));
+        }
+    }
+    let fd = types::Fd(tx.as_raw_fd());
+    let flags = libc::MSG_NOSIGNAL | if wait_all { libc::MSG_WAITALL } else { 0 };
+    // The rest of slot `slot`'s message from byte `from` on; `slot < depth`
+    // and `from < size`, so the range is inside the `depth * size` region.
+    let entry = |slot: usize, from: usize| {
+        let buf = base.wrapping_add(slot * size + from);
+        let len = (size - from) as u32;
+        match op {
+            SendOp::Send => opcode::Send::new(fd, buf, len).flags(flags).build(),
+            SendOp::SendZc => opcode::SendZc::new(fd, buf, len).flags(flags).build(),
+        }
+        .user_data(slot as u64)
+    };
+
+    let mut slots = vec![SendSlot::default(); depth];
+    let start = Instant::now();
+    let (submitter, mut sq, mut cq) = ring.split();
+    let (mut started, mut due, mut sent, mut resent) = (0usize, 0u64, 0u64, 0u64);
+    let mut failure: Option<io::Error> = None;
+    let mut run = || -> io::Result<()> {
+        for (i, slot) in slots.iter_mut().enumerate().take(count) {
+            // SAFETY: the send only reads slot `i`'s bytes, inside `bufs`
+            // (`i < depth`); nothing writes `bufs` after it is filled; and
+            // `bufs` outlives the op: the loop below reaps every CQE due
+            // (results and notifications) before returning, and `bufs` is
+            // leaked if it returns early.
+            unsafe { sq.push(&entry(i, 0)) }.map_err(|_| io::Error::other("SQ full"))?;
+            *slot = SendSlot { sent: 0, due: 1 };
+            started += 1;
+            due += 1;
+        }
+        sq.sync();
+        while due > 0 {
+            submitter.submit_and_wait(1)?;
+            // Refresh the SQ head (the kernel consumed what we pushed) and
+            // the CQ tail.
+            sq.sync();
+            cq.sync();
+            for cqe in &mut cq {
+                let i = cqe.user_data() as usize;
+                let slot = &mut slots[i];
+                slot.due -= 1;
+                due -= 1;
+                if cqueue::notif(cqe.flags()) {
+                    // The kernel is done with the buffer of one SEND_ZC.
+                } else {
+                    if cqueue::more(cqe.flags()) {
+                        // A SEND_ZC result: its notification is still due.
+                        slot.due += 1;
+                        due += 1;
+                    }
+                    match cqe_result(cqe.result()) {
+                        Ok(0) => {
+                            failure.get_or_insert(io::Error::new(
+                                io::ErrorKind::WriteZero,
+                                format!("{}: sent 0 bytes", op.name()),
+                            ));
+                        }
+                        Ok(n) => {
+                            slot.sent += n as usize;
+                            sent += u64::from(n);
+                            if slot.sent < size && failure.is_none() {
+                                // SAFETY: as above; the rest of the same
+                                // message, from the same slot.
+                                unsafe { sq.push(&entry(i, slot.sent)) }
+                                    .map_err(|_| io::Error::other("SQ full"))?;
+                                slot.due += 1;
+                                due += 1;
+                                resent += 1;
+                            }
+                        }
+                        Err(e) => {
+                            failure.get_or_insert(io::Error::new(
+                                e.kind(),
+                                format!("{} failed: {e}", op.name()),
+                            ));
+                        }
+                    }
+                }
+                if slot.due == 0 && started < count && failure.is_none() {
+                    // Every CQE of this slot's sends is in, so the kernel
+                    // no longer reads its buffer (and the message was sent
+                    // whole: a partial send would have queued the rest).
+                    // SAFETY: as above.
+                    unsafe { sq.push(&entry(i, 0)) }.map_err(|_| io::Error::other("SQ full"))?;
+                    *slot = SendSlot { sent: 0, due: 1 };
+                    started += 1;
+                    due += 1;
+                }
+            }
+            sq.sync();
+        }
+        Ok(())
+    };
+    let outcome = run();
+    let end = Instant::now();
+    if due > 0 {
+        // A send may still be in flight: never free its buffer.
+        std::mem::forget(bufs);
+    }
+    outcome?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((start, end, sent, resent)),
+    }
+}
+
 /// Why [`wait_one`] failed: entering the kernel (the op may still be in
 /// flight) or the op itself (it is over).
 enum Wait {
@@ -288,5 +608,46 @@ mod tests {
         w.read_at(&mut b, 9_998).unwrap();
         assert_eq!(b, [0x5a, 0x5a]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn send_and_send_zc_deliver_every_byte() {
+        let exact = SendTuning::default();
+        // A small send buffer and no MSG_WAITALL: 1 MiB never fits at
+        // once, so partial sends and their resubmission happen for sure.
+        let partial = SendTuning {
+            wait_all: false,
+            sndbuf: Some(64 * 1024),
+        };
+        let cases = [
+            (exact, 1, 1, 1),
+            (exact, 4096, 64, 8),
+            (exact, 100_000, 20, 3),
+            (exact, 1 << 20, 8, 4),
+            (partial, 1 << 20, 8, 4),
+            (partial, 16 * 1024, 200, 8),
+        ];
+        for op in [SendOp::Send, SendOp::SendZc] {
+            for (tuning, size, count, depth) in cases {
+                let run = match tcp_sends_with(size, count, depth, op, tuning) {
+                    Ok(run) => run,
+                    // A kernel without SEND_ZC says so, by name.
+                    Err(e) if op == SendOp::SendZc && e.kind() == io::ErrorKind::Unsupported => {
+                        assert!(e.to_string().contains("SEND_ZC"), "{e}");
+                        return;
+                    }
+                    Err(e) => panic!("{op:?} {size}x{count} at QD {depth}: {e}"),
+                };
+                let what = format!("{op:?} {size}x{count} at QD {depth}, {tuning:?}");
+                let expected = (size * count) as u64;
+                assert_eq!(run.sent, expected, "{what}");
+                assert_eq!(run.received, expected, "{what}");
+                assert!(!run.elapsed.is_zero(), "{what}");
+                if tuning.sndbuf.is_some() && size == 1 << 20 {
+                    assert!(run.resent > 0, "{what}: no partial send");
+                }
+            }
+            tcp_sends(16 * 1024, 32, 8, op).unwrap();
+        }
     }
 }

@@ -28,6 +28,9 @@
 //! workloads' [baseline](Workload::baselines) in `ringbolt-bench`, with as
 //! many threads as the runtimes have workers, and the `monoio` function of
 //! the criterion bench `benches/net.rs`.
+//!
+//! [`zc`] holds raw-loop-only rows (`raw_send_zc_*`): `SEND` against
+//! `SEND_ZC` on a hand-written io-uring loop, no runtime.
 
 use std::future::Future;
 use std::io;
@@ -382,12 +385,14 @@ impl Workload for Net {
     }
 }
 
-/// The network workloads as registry entries.
+/// The network workloads as registry entries, the raw `SEND_ZC` rows last.
 pub fn all() -> Vec<Box<dyn Workload>> {
-    Net::ALL
+    let mut all: Vec<Box<dyn Workload>> = Net::ALL
         .iter()
         .map(|&w| Box::new(w) as Box<dyn Workload>)
-        .collect()
+        .collect();
+    all.extend(zc::all());
+    all
 }
 
 /// Runs `fut` as a task of `rt` (so that it runs on a worker, as a server
@@ -550,6 +555,7 @@ async fn accepts_task<R: NetRuntime>(n: usize) -> io::Result<Sample> {
 
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
+pub mod zc;
 
 #[cfg(test)]
 mod tests {
