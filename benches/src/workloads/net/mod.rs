@@ -29,6 +29,10 @@
 //! many threads as the runtimes have workers, and the `monoio` function of
 //! the criterion bench `benches/net.rs`.
 //!
+//! [`serve`] holds `serve_64conn`, the exception to "server and clients on
+//! the runtime under test": there the runtime runs only the server, and the
+//! clients come from a load generator on a thread of their own.
+//!
 //! [`zc`] holds raw-loop-only rows (`raw_send_zc_*`): `SEND` against
 //! `SEND_ZC` on a hand-written io-uring loop, no runtime.
 
@@ -385,12 +389,14 @@ impl Workload for Net {
     }
 }
 
-/// The network workloads as registry entries, the raw `SEND_ZC` rows last.
+/// The network workloads as registry entries: the echoes, the server
+/// under a load generator, and the raw `SEND_ZC` rows last.
 pub fn all() -> Vec<Box<dyn Workload>> {
     let mut all: Vec<Box<dyn Workload>> = Net::ALL
         .iter()
         .map(|&w| Box::new(w) as Box<dyn Workload>)
         .collect();
+    all.push(Box::new(serve::Serve64Conn));
     all.extend(zc::all());
     all
 }
@@ -555,6 +561,7 @@ async fn accepts_task<R: NetRuntime>(n: usize) -> io::Result<Sample> {
 
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
+pub mod serve;
 pub mod zc;
 
 #[cfg(test)]
