@@ -258,7 +258,7 @@ const RECV_BUF: usize = 4 << 20;
 ///
 /// Setup, untimed: a listener and a connection on `127.0.0.1` (both ends
 /// `TCP_NODELAY`), a plain thread that reads the accepted end into a
-/// [`RECV_BUF`] buffer and discards it until end of stream, `depth` buffer
+/// 4 MiB buffer and discards it until end of stream, `depth` buffer
 /// slots of `size` bytes, and the ring. Each send carries
 /// `MSG_WAITALL | MSG_NOSIGNAL`, so the kernel itself retries a partial
 /// send; should a completion still report fewer bytes, the rest is sent
