@@ -249,6 +249,13 @@ pub fn cpu_imbalance<R: BenchRuntime>(rt: &R, tasks: usize, values: u64) -> u64 
 
 /// `Σ i*i` for `i in 0..n`, wrapping, with `black_box` on every term so the
 /// loop is neither vectorized nor folded into a closed form.
+///
+/// Never inlined: both runtimes then run the very same machine code.
+/// Inlined into each runtime's task, the loop's placement differed between
+/// the two copies, and a tight loop's speed depends on its alignment: the
+/// same build measured one copy 1.5× slower than the other, whichever
+/// runtime it belonged to.
+#[inline(never)]
 pub fn sum_squares(n: u64) -> u64 {
     let mut acc = 0u64;
     for i in 0..n {
