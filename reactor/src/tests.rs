@@ -161,3 +161,58 @@ fn registered_ring_places_are_given_back() {
         reactor.park(Some(std::time::Duration::from_millis(1)));
     }
 }
+
+/// A zero-copy send resolves only after its notification CQE, with the
+/// byte count of its result CQE and the buffer; the bytes arrive intact.
+/// A Unix socket refuses it (the fallback in `ringbolt-net` relies on the
+/// error being `EOPNOTSUPP` or `EINVAL`).
+#[test]
+fn zero_copy_send_gives_the_buffer_back_after_the_notification() {
+    use crate::op::{submit_send_zc, SendZc};
+    use std::io::Read as _;
+    let reactor = Reactor::new(&RingConfig::default()).unwrap();
+    let _e = reactor.enter();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tx = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut rx, _) = listener.accept().unwrap();
+    let len = 512 * 1024;
+    let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        rx.read_to_end(&mut got).unwrap();
+        got
+    });
+    let fd = SharedFd::new(OwnedFd::from(tx));
+    let mut sent = 0;
+    let mut buf = data.clone();
+    while sent < len {
+        let rest = buf.split_off(sent);
+        let mut op = submit_send_zc(SendZc::new(&fd, rest));
+        let (res, back) = wait(&reactor, &mut op);
+        let n = res.expect("SEND_ZC on TCP");
+        assert!(n > 0);
+        buf.extend_from_slice(&back);
+        sent += n;
+    }
+    assert_eq!(
+        reactor.metrics().snapshot().ops_in_flight,
+        0,
+        "notification reaped"
+    );
+    drop(fd);
+    assert_eq!(reader.join().unwrap(), data);
+
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let fd = SharedFd::new(OwnedFd::from(a));
+    let mut op = submit_send_zc(SendZc::new(&fd, vec![1u8; 64]));
+    let (res, back) = wait(&reactor, &mut op);
+    let err = res.expect_err("SEND_ZC on a Unix socket");
+    assert!(
+        matches!(
+            err.raw_os_error(),
+            Some(libc::EOPNOTSUPP) | Some(libc::EINVAL)
+        ),
+        "{err}"
+    );
+    assert_eq!(back.len(), 64);
+}
