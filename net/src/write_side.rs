@@ -7,17 +7,8 @@
 //! (resending the rest after a short send), and reports its error if it
 //! failed. Every send is `MSG_NOSIGNAL`: a closed peer is `BrokenPipe` (or
 //! `ConnectionReset`), never `SIGPIPE`.
-//!
-//! `write_all` sends what is left of a buffer with `IORING_OP_SEND_ZC`
-//! (no copy into the socket) while at least [`ZERO_COPY_MIN`] bytes
-//! remain, and with `send` below that: measured with `ringbolt-bench
-//! --workloads raw_send_zc_16k,raw_send_zc_256k`, zero-copy took 1.4–1.7×
-//! the time of `send` for 16 KiB messages and 0.78–0.80× for 256 KiB ones
-//! (two full runs). A socket whose kernel or family refuses `SEND_ZC`
-//! (`EINVAL`, `EOPNOTSUPP`: kernels before 6.0, Unix sockets) goes back to
-//! `send` for good.
 
-use ringbolt_reactor::op::{submit_send_zc, Send, SendMsg, SendZc};
+use ringbolt_reactor::op::{Send, SendMsg};
 use ringbolt_reactor::{submit, BufResult, IoBuf, Op, SharedFd, Slice};
 use std::future::{poll_fn, Future};
 use std::io;
@@ -27,16 +18,11 @@ use std::task::{ready, Context, Poll};
 /// Most bytes one `poll_write` takes.
 const POLL_WRITE_BUF: usize = 256 * 1024;
 
-/// Bytes left of a `write_all` from which it sends with zero copy.
-pub(crate) const ZERO_COPY_MIN: usize = 256 * 1024;
-
 /// Write-side state of a stream.
 #[derive(Default)]
 pub(crate) struct WriteSide {
     in_flight: Option<Op<Send<Slice<Vec<u8>>>>>,
     spare: Vec<u8>,
-    /// This socket refused `SEND_ZC` once: plain sends from now on.
-    no_zero_copy: bool,
 }
 
 impl std::fmt::Debug for WriteSide {
@@ -45,14 +31,6 @@ impl std::fmt::Debug for WriteSide {
             .field("in_flight", &self.in_flight.is_some())
             .finish()
     }
-}
-
-/// The kernel (before 6.0) or the socket's family (Unix) has no `SEND_ZC`.
-fn refuses_zero_copy(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EINVAL) | Some(libc::EOPNOTSUPP)
-    )
 }
 
 fn write_zero() -> io::Error {
@@ -131,17 +109,7 @@ impl WriteSide {
         let mut slice = buf.slice(..end);
         let mut done = 0;
         while done < end {
-            let (res, s) = if end - done >= ZERO_COPY_MIN && !self.no_zero_copy {
-                match submit_send_zc(SendZc::new(fd, slice)).await {
-                    (Err(e), s) if refuses_zero_copy(&e) => {
-                        self.no_zero_copy = true;
-                        submit(Send::new(fd, s, 0)).await
-                    }
-                    other => other,
-                }
-            } else {
-                submit(Send::new(fd, slice, 0)).await
-            };
+            let (res, s) = submit(Send::new(fd, slice, 0)).await;
             let buf = s.into_inner();
             match res {
                 Ok(0) => return (Err(write_zero()), buf),

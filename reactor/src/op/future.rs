@@ -1,7 +1,6 @@
 //! [`Op`] and [`Multishot`]: the futures that submit ops and await their CQEs.
 
-use super::{shut_down_error, MultishotOpCode, OpCode, SendZc};
-use crate::buf::{BufResult, IoBuf};
+use super::{shut_down_error, MultishotOpCode, OpCode};
 use crate::cell::{Cqe, OpCell, Payload};
 use crate::reactor::{with_current, NO_REACTOR};
 use crate::wake::{Message, Shared};
@@ -274,93 +273,5 @@ impl<T: MultishotOpCode> Drop for Multishot<T> {
             T::abandoned_item(&self.cx, cqe.io_result(), cqe.flags);
         }
         self.state.abandon();
-    }
-}
-
-/// A zero-copy send in its cell: CQEs with `F_MORE` (the result) are not
-/// final; the notification is. Nothing to release when abandoned but the
-/// buffer, which the cell drops after the final CQE.
-struct Zc<B>(SendZc<B>);
-
-impl<B: IoBuf> Payload for Zc<B> {
-    const MULTISHOT: bool = true;
-    fn abandoned_final(self, _cqe: Option<Cqe>) {}
-    fn abandoned_more(&self, _cqe: Cqe) {}
-}
-
-/// The future of a zero-copy send; see [`submit_send_zc`].
-#[must_use = "ops do nothing unless polled"]
-pub struct ZeroCopySend<B: IoBuf> {
-    state: State<Zc<B>>,
-}
-
-/// Makes a zero-copy send future (lazy, like [`submit`]). It resolves with
-/// the byte count (or the error) and the buffer once the kernel has sent
-/// from the buffer **and** released it (the notification CQE), so the
-/// buffer is never handed back while the network stack may still read it.
-pub fn submit_send_zc<B: IoBuf>(op: SendZc<B>) -> ZeroCopySend<B> {
-    ZeroCopySend {
-        state: State::Unsubmitted(Zc(op)),
-    }
-}
-
-// As for `Op`: the payload lives in its heap cell, never pinned in place.
-impl<B: IoBuf> Unpin for ZeroCopySend<B> {}
-
-impl<B: IoBuf> Future for ZeroCopySend<B> {
-    type Output = BufResult<usize, B>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Err(payload) = this.state.submit(|p| p.0.create_entry()) {
-            if ringbolt_coop::poll_proceed(cx).is_pending() {
-                this.state = State::Unsubmitted(payload);
-                return Poll::Pending;
-            }
-            return Poll::Ready((Err(shut_down_error()), payload.0.buf));
-        }
-        let State::Submitted { cell, .. } = &this.state else {
-            panic!("zero-copy send polled after completion");
-        };
-        if !cell.is_completed() {
-            // Woken by the result CQE too; only the final one completes.
-            cell.register(cx.waker());
-            if !cell.is_completed() {
-                return Poll::Pending;
-            }
-        }
-        ready!(ringbolt_coop::poll_proceed(cx));
-        let (Zc(op), last, more) = cell
-            .take_leftovers()
-            .expect("completed zero-copy send holds its payload");
-        this.state = State::Done;
-        // The result is the first CQE: the one with F_MORE, or the only one
-        // when the send failed at once.
-        let result = match more.first().copied().or(last) {
-            Some(cqe) => cqe.io_result().map(|n| n as usize),
-            None => Err(std::io::Error::other(
-                "zero-copy send completed without a CQE",
-            )),
-        };
-        Poll::Ready((result, op.buf))
-    }
-}
-
-impl<B: IoBuf> Drop for ZeroCopySend<B> {
-    fn drop(&mut self) {
-        self.state.abandon();
-    }
-}
-
-impl<B: IoBuf> std::fmt::Debug for ZeroCopySend<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = match &self.state {
-            State::Unsubmitted(_) => "unsubmitted",
-            State::Submitted { .. } => "submitted",
-            State::Done => "done",
-        };
-        f.debug_struct("ZeroCopySend")
-            .field("state", &state)
-            .finish()
     }
 }
