@@ -443,9 +443,15 @@ pub(crate) fn block_on<P: Park, F: Future>(park: &mut P, future: F) -> F::Output
             if let Poll::Ready(v) = ringbolt_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
-            // Reap this thread's I/O before sleeping; what the future queued
-            // goes to the kernel with the park.
-            park.poll_deferred();
+            if state.notified.load(Ordering::Acquire) {
+                // Woken already (it yielded): no park is coming, so what it
+                // queued goes to the kernel now.
+                park.park_timeout(Duration::ZERO);
+            } else {
+                // About to sleep: reap, and let the park hand over what the
+                // future queued in the same system call that waits.
+                park.poll_deferred();
+            }
             continue;
         }
         park.park();

@@ -176,9 +176,10 @@ impl Inner {
     /// One non-blocking turn. Returns how many ops and timers it woke.
     ///
     /// With `submit == false` queued SQEs stay queued (the caller is about to
-    /// park, and the park's `io_uring_enter` submits them): the kernel is
-    /// entered only when it holds completions back (deferred task work or a
-    /// CQ overflow).
+    /// park, and the park's `io_uring_enter` submits them) unless the turn
+    /// woke something (then the caller does not park, so they are submitted
+    /// here); the kernel is otherwise entered only when it holds completions
+    /// back (deferred task work or a CQ overflow).
     pub(crate) fn turn(&self, submit: bool) -> usize {
         self.process_mailbox();
         {
@@ -191,7 +192,16 @@ impl Inner {
                 self.flush(&mut ring);
             }
         }
-        self.reap() + self.fire_timers()
+        let woken = self.reap() + self.fire_timers();
+        if !submit && woken > 0 {
+            // The caller will not sleep now (it has tasks to run): what is
+            // queued must not wait for a park that may be far off.
+            let mut ring = self.ring.borrow_mut();
+            if !ring.submission().is_empty() {
+                self.flush(&mut ring);
+            }
+        }
+        woken
     }
 
     /// Blocks in `io_uring_enter(GETEVENTS, min_complete = 1)` for at most

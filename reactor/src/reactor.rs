@@ -136,12 +136,13 @@ impl Reactor {
         self.inner.turn(true);
     }
 
-    /// Like [`poll`](Self::poll), but what is queued for submission stays
-    /// queued for the next [`park`](Self::park) or `poll`, which submit it
-    /// in the same `io_uring_enter` that waits. It enters the kernel only
-    /// when the kernel holds completions back (deferred task work, CQ
-    /// overflow). For a thread about to park: submit-and-sleep is then one
-    /// system call instead of two.
+    /// Like [`poll`](Self::poll), but when it finds nothing to do, what is
+    /// queued for submission stays queued for the next [`park`](Self::park)
+    /// or `poll`, which submit it in the same `io_uring_enter` that waits
+    /// (it still enters the kernel when the kernel holds completions back:
+    /// deferred task work, CQ overflow). For a thread about to park:
+    /// submit-and-sleep is then one system call instead of two. When it did
+    /// wake something it submits the queue, as `poll` does.
     pub fn poll_deferred(&self) {
         self.inner.turn(false);
     }
@@ -150,8 +151,8 @@ impl Reactor {
     /// nothing to do, submits what is queued and sleeps in the same
     /// `io_uring_enter(GETEVENTS, min_complete = 1)` until a CQE (an op that
     /// completes at submission counts), an unpark, or `min(timeout, nearest
-    /// timer deadline)`. When the reap did wake something it returns at
-    /// once, leaving the queue for the next turn.
+    /// timer deadline)`. When the reap did wake something it submits the
+    /// queue and returns at once.
     ///
     /// Token semantics: an [`Unparker::unpark`] since the last park makes
     /// this return at once. Like `std::thread::park`, it may also return

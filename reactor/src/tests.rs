@@ -161,3 +161,29 @@ fn registered_ring_places_are_given_back() {
         reactor.park(Some(std::time::Duration::from_millis(1)));
     }
 }
+
+/// `poll_deferred` defers the queue only when it found nothing to do: when
+/// its turn woke something (here a due timer) the caller will not park, so
+/// the queued SQE is submitted there and then.
+#[test]
+fn a_turn_that_wakes_something_submits_the_queue() {
+    let reactor = Reactor::new(&RingConfig::default()).unwrap();
+    let _e = reactor.enter();
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut sleep = crate::time::sleep(std::time::Duration::from_millis(1));
+    assert!(Pin::new(&mut sleep).poll(&mut cx).is_pending());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let mut op = submit(Nop);
+    assert!(Pin::new(&mut op).poll(&mut cx).is_pending());
+    let submitted = reactor.metrics().snapshot().sqes_submitted;
+    reactor.poll_deferred();
+    assert!(
+        Pin::new(&mut sleep).poll(&mut cx).is_ready(),
+        "the timer fired"
+    );
+    assert_eq!(
+        reactor.metrics().snapshot().sqes_submitted,
+        submitted + 1,
+        "the queued NOP stayed queued"
+    );
+}

@@ -176,3 +176,26 @@ fn io_polled_outside_a_runtime_panics_with_a_clear_message() {
         .unwrap_or_default();
     assert!(msg.contains("outside a ringbolt runtime"), "{msg}");
 }
+
+/// A `block_on` future that queues an op and then keeps yielding (waking
+/// itself) never lets its thread park, so its queued SQE must be submitted
+/// without a park; the op completes and the loop ends. Bounded: 1M yields.
+#[test]
+fn block_on_a_yielding_future_gets_its_op_submitted() {
+    for (name, rt) in runtimes(2) {
+        let done = rt.block_on(async {
+            let mut op = submit(ringbolt_reactor::op::Nop);
+            let waker = std::task::Waker::noop();
+            let mut cx = std::task::Context::from_waker(waker);
+            for _ in 0..1_000_000 {
+                if let std::task::Poll::Ready(res) = Pin::new(&mut op).poll(&mut cx) {
+                    res.unwrap();
+                    return true;
+                }
+                yield_now().await;
+            }
+            false
+        });
+        assert!(done, "{name}: the NOP was never submitted");
+    }
+}
