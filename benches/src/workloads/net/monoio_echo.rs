@@ -70,20 +70,6 @@ fn monoio_thread(
     use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
     use monoio::net::{TcpListener, TcpStream};
 
-    async fn serve(mut s: TcpStream) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(MESSAGE_SIZE);
-        loop {
-            buf.clear();
-            let (res, b) = s.read(buf).await;
-            if res? == 0 {
-                return Ok(());
-            }
-            let (res, b) = s.write_all(b).await;
-            res?;
-            buf = b;
-        }
-    }
-
     async fn client(mut s: TcpStream, msgs: usize, stride: usize) -> io::Result<Vec<Duration>> {
         let mut latencies = Vec::with_capacity(msgs / stride + 1);
         let mut msg = vec![0x5a; MESSAGE_SIZE];
@@ -137,7 +123,7 @@ fn monoio_thread(
                 for _ in 0..conns {
                     let (s, _) = listener.accept().await?;
                     s.set_nodelay(true)?;
-                    servers.push(monoio::spawn(serve(s)));
+                    servers.push(monoio::spawn(monoio_serve(s)));
                 }
                 io::Result::Ok(servers)
             });
@@ -176,4 +162,20 @@ fn monoio_thread(
             .await
             .map_err(|_| timed_out())?
     })
+}
+
+/// A monoio echo server's connection task: echoes until end of stream.
+pub(super) async fn monoio_serve(mut s: monoio::net::TcpStream) -> io::Result<()> {
+    use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+    let mut buf = Vec::with_capacity(MESSAGE_SIZE);
+    loop {
+        buf.clear();
+        let (res, b) = s.read(buf).await;
+        if res? == 0 {
+            return Ok(());
+        }
+        let (res, b) = s.write_all(b).await;
+        res?;
+        buf = b;
+    }
 }

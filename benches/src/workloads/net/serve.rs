@@ -268,22 +268,7 @@ fn monoio_server_thread(
     conns: usize,
     ready_tx: &mpsc::Sender<(usize, io::Result<SocketAddr>)>,
 ) -> io::Result<()> {
-    use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
-    use monoio::net::{ListenerOpts, TcpListener, TcpStream};
-
-    async fn echo(mut s: TcpStream) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(MESSAGE_SIZE);
-        loop {
-            buf.clear();
-            let (res, b) = s.read(buf).await;
-            if res? == 0 {
-                return Ok(());
-            }
-            let (res, b) = s.write_all(b).await;
-            res?;
-            buf = b;
-        }
-    }
+    use monoio::net::{ListenerOpts, TcpListener};
 
     let report = |e: &io::Error| {
         let _ = ready_tx.send((index, Err(io::Error::new(e.kind(), e.to_string()))));
@@ -302,7 +287,7 @@ fn monoio_server_thread(
             for _ in 0..conns {
                 let (s, _) = listener.accept().await?;
                 s.set_nodelay(true)?;
-                servers.push(monoio::spawn(echo(s)));
+                servers.push(monoio::spawn(super::monoio_echo::monoio_serve(s)));
             }
             for s in servers {
                 s.await?;
