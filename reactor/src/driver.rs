@@ -47,7 +47,7 @@ struct OpTable {
 pub(crate) struct Inner {
     ring: RefCell<IoUring>,
     /// How `io_uring_enter` is made (through the registered ring index).
-    enter: RefCell<Enter>,
+    enter: Enter,
     ops: RefCell<OpTable>,
     pub(crate) wheel: RefCell<Wheel>,
     pub(crate) shared: Arc<Shared>,
@@ -66,7 +66,7 @@ impl Inner {
     pub(crate) fn new(ring: IoUring, shared: Arc<Shared>) -> Self {
         let metrics = shared.metrics.clone();
         Inner {
-            enter: RefCell::new(Enter::new(&ring)),
+            enter: Enter::new(&ring),
             ring: RefCell::new(ring),
             ops: RefCell::new(OpTable {
                 slab: Slab::new(),
@@ -139,7 +139,7 @@ impl Inner {
     /// with `TASKRUN_FLAG` the crate adds `GETEVENTS` when task work waits.
     fn flush(&self, ring: &mut IoUring) {
         loop {
-            match self.enter.borrow().enter(ring, 0, None) {
+            match self.enter.enter(ring, 0, None) {
                 Ok(n) => {
                     ReactorMetrics::add_owned(&self.metrics().enters, 1);
                     ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64);
@@ -208,7 +208,7 @@ impl Inner {
     /// `timeout`.
     pub(crate) fn wait(&self, timeout: Option<Duration>) {
         let mut ring = self.ring.borrow_mut();
-        let result = self.enter.borrow().enter(&mut ring, 1, timeout);
+        let result = self.enter.enter(&mut ring, 1, timeout);
         ReactorMetrics::add_owned(&self.metrics().enters, 1);
         match result {
             Ok(n) => ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64),
@@ -457,7 +457,7 @@ impl Inner {
     /// Whether enters go through the registered ring index (tests).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn enter_registered(&self) -> bool {
-        self.enter.borrow().is_registered()
+        self.enter.is_registered()
     }
 
     /// `user_data` of every op in the table (tests).
@@ -475,6 +475,6 @@ impl Drop for Inner {
     fn drop(&mut self) {
         self.shutdown();
         // Still on the owner thread, with the ring open.
-        self.enter.get_mut().unregister(self.ring.get_mut());
+        self.enter.unregister(self.ring.get_mut());
     }
 }
