@@ -44,6 +44,16 @@ impl AtomicWaker {
         }
     }
 
+    /// A slot already holding `waker`, for a consumer that knows its waker
+    /// before the slot is shared (no atomic operation: nobody else can see
+    /// the slot yet).
+    pub(crate) fn with_waker(waker: Waker) -> Self {
+        Self {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(Some(waker)),
+        }
+    }
+
     /// Stores `waker` to be woken by the next [`wake`](Self::wake). Only one
     /// thread at a time may register (the future's owner does).
     pub(crate) fn register(&self, waker: &Waker) {
@@ -91,6 +101,26 @@ impl AtomicWaker {
     pub(crate) fn wake(&self) {
         if let Some(waker) = self.take() {
             waker.wake();
+        }
+    }
+
+    /// Wakes the registered waker for the last time: the slot stays `WAKING`
+    /// for good, so it costs one atomic operation instead of two. A later
+    /// [`register`](Self::register) finds `WAKING` and wakes the waker it was
+    /// given at once, which is only a spurious wake-up; use this only when no
+    /// further wake can matter (the op's final CQE).
+    pub(crate) fn wake_final(&self) {
+        // AcqRel: Acquire sees the waker a registration published (its
+        // Release); Release lets a registration that finds WAKING see what
+        // the caller wrote before waking (the cell's COMPLETED state), so the
+        // woken poll that follows finds it.
+        if self.state.fetch_or(WAKING, AcqRel) == WAITING {
+            // SAFETY: we moved WAITING -> WAKING and never clear it, so the
+            // slot is ours from now on: a registration that starts later sees
+            // WAKING and leaves the slot alone.
+            if let Some(waker) = self.waker.with_mut(|slot| unsafe { (*slot).take() }) {
+                waker.wake();
+            }
         }
     }
 

@@ -19,6 +19,7 @@ use crate::atomic_waker::AtomicWaker;
 use crate::sync::{AtomicU8, Mutex, UnsafeCell};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
+use std::task::Waker;
 
 /// The kernel owns the op.
 pub(crate) const PENDING: u8 = 0;
@@ -92,11 +93,13 @@ unsafe impl<T: Send> Sync for OpCell<T> {}
 unsafe impl<T: Send> Send for OpCell<T> {}
 
 impl<T: Payload> OpCell<T> {
-    /// A pending cell owning `payload`.
-    pub(crate) fn new(payload: T) -> Self {
+    /// A pending cell owning `payload`, whose first CQE wakes `waker` (the
+    /// submitting future's, stored before the cell is shared, so its first
+    /// poll need not register).
+    pub(crate) fn new(payload: T, waker: Waker) -> Self {
         Self {
             state: AtomicU8::new(PENDING),
-            waker: AtomicWaker::new(),
+            waker: AtomicWaker::with_waker(waker),
             payload: UnsafeCell::new(Some(payload)),
             result: UnsafeCell::new(None),
             more: Mutex::new(VecDeque::new()),
@@ -145,7 +148,9 @@ impl<T: Payload> OpCell<T> {
             .compare_exchange(PENDING, COMPLETED, AcqRel, Acquire)
         {
             Ok(_) => {
-                self.waker.wake();
+                // The final CQE: no wake can follow, so the slot may stay
+                // WAKING (a later register only wakes itself).
+                self.waker.wake_final();
                 Delivered::Completed
             }
             Err(ABANDONED) => {
@@ -285,16 +290,23 @@ mod loom_tests {
         }
     }
 
-    /// The future polls once then either keeps waiting (and must be woken or
-    /// see the result) or is dropped (and then exactly one side releases the
-    /// payload, the hook running only when the home ring did).
+    /// The op is submitted with the future's waker already in the cell (as
+    /// `Op::poll` does), then the future either waits (`reregister`: after a
+    /// spurious poll that registers again) and must be woken or see the
+    /// result, or is dropped, and then exactly one side releases the payload,
+    /// the hook running only when the home ring did.
     #[test]
     fn loom_cell_complete_vs_poll_or_abandon() {
-        for drop_future in [false, true] {
+        for (drop_future, reregister) in
+            [(false, false), (false, true), (true, false), (true, true)]
+        {
             loom::model(move || {
                 DROPS.store(0, SeqCst);
                 HOOKS.store(0, SeqCst);
-                let cell = Arc::new(OpCell::new(Counted));
+                let flag = std::sync::Arc::new(Flag(AtomicUsize::new(0)));
+                let waker = Waker::from(flag.clone());
+                let mut cx = Context::from_waker(&waker);
+                let cell = Arc::new(OpCell::new(Counted, waker.clone()));
                 let home = cell.clone();
                 let ring = loom::thread::spawn(move || {
                     let _ = home.deliver(Cqe {
@@ -302,10 +314,11 @@ mod loom_tests {
                         flags: 0,
                     });
                 });
-                let flag = std::sync::Arc::new(Flag(AtomicUsize::new(0)));
-                let waker = Waker::from(flag.clone());
-                let mut cx = Context::from_waker(&waker);
-                let mut seen = poll_complete(&cell, &mut cx).is_some();
+                let mut seen = if reregister {
+                    poll_complete(&cell, &mut cx).is_some()
+                } else {
+                    cell.take_completed().is_some()
+                };
                 if drop_future && !seen {
                     if !cell.abandon() {
                         seen = cell.take_leftovers().is_some();

@@ -11,7 +11,7 @@ use crate::enter::Enter;
 use crate::metrics::ReactorMetrics;
 use crate::time::Wheel;
 use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
-use crate::wake::{Message, Shared, EVENTFD_SLOT};
+use crate::wake::{HomeId, Message, Shared, EVENTFD_SLOT};
 use io_uring::{opcode, squeue, types, IoUring};
 use slab::Slab;
 use std::cell::{Cell, RefCell};
@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     ops: RefCell<OpTable>,
     pub(crate) wheel: RefCell<Wheel>,
     pub(crate) shared: Arc<Shared>,
+    /// `shared`'s id, stored by ops instead of an `Arc` (see [`HomeId`]).
+    pub(crate) home: HomeId,
     /// CQEs popped while flushing a full SQ, dispatched by the next reap.
     backlog: RefCell<Vec<(u64, Cqe)>>,
     shut_down: Cell<bool>,
@@ -73,6 +75,7 @@ impl Inner {
                 next_generation: 0,
             }),
             wheel: RefCell::new(Wheel::new(metrics)),
+            home: HomeId::register(&shared),
             shared,
             backlog: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
@@ -90,17 +93,19 @@ impl Inner {
         self.ring.borrow().as_raw_fd()
     }
 
-    /// Puts `payload` in a new cell, builds its SQE and queues it (rules 1, 2).
+    /// Puts `payload` in a new cell that will wake `waker`, builds its SQE and
+    /// queues it (rules 1, 2).
     /// `Err(payload)` when the reactor is shut down.
     pub(crate) fn submit<T: Payload>(
         &self,
         payload: T,
+        waker: &std::task::Waker,
         build: impl FnOnce(&mut T) -> squeue::Entry,
     ) -> Result<(Arc<OpCell<T>>, u64), T> {
         if self.shut_down.get() {
             return Err(payload);
         }
-        let cell = Arc::new(OpCell::new(payload));
+        let cell = Arc::new(OpCell::new(payload, waker.clone()));
         // SAFETY: the cell was just created on this (home) thread and no SQE
         // for it exists yet, so nobody else can reach the payload.
         let entry = unsafe { cell.with_payload(build) };
@@ -474,6 +479,8 @@ impl Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         self.shutdown();
+        // Every op has had its final CQE: no message can matter any more.
+        self.home.unregister();
         // Still on the owner thread, with the ring open.
         self.enter.unregister(self.ring.get_mut());
     }

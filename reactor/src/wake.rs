@@ -8,7 +8,8 @@ use crossbeam_queue::SegQueue;
 use io_uring::{opcode, types};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 /// `IORING_REGISTER_SEND_MSG_RING` (Linux 6.13): run a `MSG_RING` SQE
 /// synchronously, from any thread, with no ring of one's own.
@@ -128,6 +129,53 @@ pub(crate) struct Shared {
     pub(crate) mailbox: SegQueue<Message>,
     pub(crate) metrics: Arc<ReactorMetrics>,
     pub(crate) target: WakeTarget,
+}
+
+/// Names a live reactor for as long as the process runs: ids are never
+/// reused, so a message addressed to a reactor that is gone finds nobody
+/// instead of a newer reactor (whose op slots could match the `user_data`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HomeId(u64);
+
+/// Every live reactor's [`Shared`], for the rare thread that must message an
+/// op's home ring from elsewhere (dropping an op future after a steal). An
+/// op stores its home's [`HomeId`], not an `Arc<Shared>`, so submitting and
+/// completing an op touches no reference count here.
+static HOMES: RwLock<Vec<(HomeId, Weak<Shared>)>> = RwLock::new(Vec::new());
+
+impl HomeId {
+    /// Registers `shared` and returns its new id; [`HomeId::unregister`]
+    /// when its reactor is gone.
+    pub(crate) fn register(shared: &Arc<Shared>) -> HomeId {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let id = HomeId(NEXT.fetch_add(1, Relaxed));
+        let mut homes = HOMES.write().unwrap_or_else(PoisonError::into_inner);
+        homes.push((id, Arc::downgrade(shared)));
+        id
+    }
+
+    /// Forgets this id: later lookups find nothing.
+    pub(crate) fn unregister(self) {
+        let mut homes = HOMES.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = homes.iter().position(|(id, _)| *id == self) {
+            homes.swap_remove(i);
+        }
+    }
+
+    /// The reactor's shared state, if it is still alive.
+    pub(crate) fn shared(self) -> Option<Arc<Shared>> {
+        let homes = HOMES.read().unwrap_or_else(PoisonError::into_inner);
+        let (_, weak) = homes.iter().find(|(id, _)| *id == self)?;
+        weak.upgrade()
+    }
+
+    /// Posts `message` to this reactor; nothing happens if it is gone (its
+    /// shutdown cancelled and reaped every op, so nothing is left to do).
+    pub(crate) fn post(self, message: Message) {
+        if let Some(shared) = self.shared() {
+            shared.post(message);
+        }
+    }
 }
 
 impl Shared {

@@ -3,11 +3,11 @@
 use super::{shut_down_error, MultishotOpCode, OpCode};
 use crate::cell::{Cqe, OpCell, Payload};
 use crate::reactor::{with_current, NO_REACTOR};
-use crate::wake::{Message, Shared};
+use crate::wake::{HomeId, Message};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 
 /// A single-shot op in its cell.
 struct Single<T>(T);
@@ -45,25 +45,31 @@ enum State<P> {
     Submitted {
         cell: Arc<OpCell<P>>,
         user_data: u64,
-        home: Arc<Shared>,
+        home: HomeId,
     },
     Done,
 }
 
 impl<P: Payload> State<P> {
-    /// Submits on the current thread's ring (rule 1). `Err` gives the payload
-    /// back when that reactor is shut down.
-    fn submit(&mut self, build: impl FnOnce(&mut P) -> io_uring::squeue::Entry) -> Result<(), P> {
+    /// Submits on the current thread's ring (rule 1), with `waker` already
+    /// in the cell. `Ok(true)`: submitted by this call (the waker is
+    /// registered); `Ok(false)`: it was in flight already. `Err` gives the
+    /// payload back when that reactor is shut down.
+    fn submit(
+        &mut self,
+        waker: &Waker,
+        build: impl FnOnce(&mut P) -> io_uring::squeue::Entry,
+    ) -> Result<bool, P> {
         if !matches!(self, State::Unsubmitted(_)) {
-            return Ok(());
+            return Ok(false);
         }
         let State::Unsubmitted(payload) = std::mem::replace(self, State::Done) else {
             unreachable!("checked above");
         };
         let submitted = with_current(|inner| {
             inner
-                .submit(payload, build)
-                .map(|(cell, user_data)| (cell, user_data, inner.shared.clone()))
+                .submit(payload, waker, build)
+                .map(|(cell, user_data)| (cell, user_data, inner.home))
         })
         .unwrap_or_else(|| panic!("{NO_REACTOR}"));
         let (cell, user_data, home) = submitted?;
@@ -72,7 +78,7 @@ impl<P: Payload> State<P> {
             user_data,
             home,
         };
-        Ok(())
+        Ok(true)
     }
 
     /// Rule 4: a pending op is abandoned and cancelled on its home ring;
@@ -87,9 +93,7 @@ impl<P: Payload> State<P> {
             return;
         };
         if cell.abandon() {
-            let direct = with_current(|inner| {
-                Arc::ptr_eq(&inner.shared, &home) && inner.try_cancel(user_data)
-            });
+            let direct = with_current(|inner| inner.home == home && inner.try_cancel(user_data));
             if direct != Some(true) {
                 home.post(Message::CancelOp(user_data));
             }
@@ -128,16 +132,23 @@ impl<T: OpCode> Future for Op<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
-        if let Err(payload) = this.state.submit(|p| p.0.create_entry()) {
-            if ringbolt_coop::poll_proceed(cx).is_pending() {
-                this.state = State::Unsubmitted(payload);
-                return Poll::Pending;
+        let fresh = match this.state.submit(cx.waker(), |p| p.0.create_entry()) {
+            Ok(fresh) => fresh,
+            Err(payload) => {
+                if ringbolt_coop::poll_proceed(cx).is_pending() {
+                    this.state = State::Unsubmitted(payload);
+                    return Poll::Pending;
+                }
+                return Poll::Ready(payload.0.complete(Err(shut_down_error()), 0));
             }
-            return Poll::Ready(payload.0.complete(Err(shut_down_error()), 0));
-        }
+        };
         let State::Submitted { cell, .. } = &this.state else {
             panic!("op polled after completion");
         };
+        // Just submitted: the cell holds our waker already.
+        if fresh && !cell.is_completed() {
+            return Poll::Pending;
+        }
         if !cell.is_completed() {
             cell.register(cx.waker());
             if !cell.is_completed() {
@@ -195,7 +206,7 @@ pub fn submit_multishot<T: MultishotOpCode>(op: T) -> Multishot<T> {
 impl<T: MultishotOpCode> Multishot<T> {
     /// Polls for the next item; `None` after the final CQE.
     pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T::Item>> {
-        if let Err(payload) = self.state.submit(|p| p.0.create_entry()) {
+        if let Err(payload) = self.state.submit(cx.waker(), |p| p.0.create_entry()) {
             if ringbolt_coop::poll_proceed(cx).is_pending() {
                 self.state = State::Unsubmitted(payload);
                 return Poll::Pending;
@@ -249,8 +260,7 @@ impl<T: MultishotOpCode> Multishot<T> {
         if cell.is_completed() {
             return;
         }
-        let direct =
-            with_current(|inner| Arc::ptr_eq(&inner.shared, home) && inner.try_cancel(*user_data));
+        let direct = with_current(|inner| inner.home == *home && inner.try_cancel(*user_data));
         if direct != Some(true) {
             home.post(Message::CancelOp(*user_data));
         }
