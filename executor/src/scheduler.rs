@@ -16,7 +16,7 @@ use crate::idle::{Idle, MAX_WORKERS};
 use crate::metrics::{WorkerMetrics, WorkerMetricsSnapshot};
 use crate::park::{Park, ThreadPark, Unpark};
 use crate::registry::Registry;
-use crate::task::{JoinHandle, Runnable, TaskFuture};
+use crate::task::{Home, JoinHandle, Runnable, TaskFuture, TaskMeta};
 use crate::worker::{self, Schedule, WorkerStart};
 
 /// Shutdown hand-shake between the thread dropping the runtime and the
@@ -180,33 +180,28 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shared = &self.shared;
-        let schedule_shared = Arc::clone(shared);
-        let (runnable, handle) =
-            self.spawn_with(future, move |runnable, info: async_task::ScheduleInfo| {
-                let how = if info.woken_while_running {
-                    Schedule::Yield
-                } else {
-                    Schedule::Wake
-                };
-                worker::schedule(&schedule_shared, runnable, how);
-            });
+        let (runnable, handle) = self.spawn_with(future, Home::Any);
         if let Some(runnable) = runnable {
-            worker::schedule(shared, runnable, Schedule::Wake);
+            worker::schedule(&self.shared, runnable, Schedule::Wake);
         }
         handle
     }
 
-    /// Creates a registered task with `schedule`; the caller schedules the
-    /// returned runnable (none after shutdown: the task is cancelled).
-    fn spawn_with<F, S>(&self, future: F, schedule: S) -> (Option<Runnable>, JoinHandle<F::Output>)
+    /// Creates a registered task that lives at `home`; the caller schedules
+    /// the returned runnable (none after shutdown: the task is cancelled).
+    fn spawn_with<F>(&self, future: F, home: Home) -> (Option<Runnable>, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
-        S: Fn(Runnable, async_task::ScheduleInfo) + Send + Sync + 'static,
     {
+        let meta = TaskMeta {
+            shared: Arc::clone(&self.shared),
+            home,
+        };
         self.register(future, |future| {
-            async_task::Builder::new().spawn(|_| future, async_task::WithInfo(schedule))
+            async_task::Builder::new()
+                .metadata(meta)
+                .spawn(|_| future, async_task::WithInfo(worker::schedule_task))
         })
     }
 
@@ -217,7 +212,12 @@ impl Handle {
     where
         F: Future + 'static,
         F::Output: Send + 'static,
-        B: FnOnce(TaskFuture<F>) -> (Runnable, async_task::Task<crate::task::Outcome<F::Output>>),
+        B: FnOnce(
+            TaskFuture<F>,
+        ) -> (
+            Runnable,
+            async_task::Task<crate::task::Outcome<F::Output>, TaskMeta>,
+        ),
     {
         let shared = &self.shared;
         let Some(reservation) = shared.registry.reserve() else {
@@ -254,12 +254,14 @@ impl Handle {
             "spawn_local must be called on a worker thread of this runtime (inside a \
              spawned task): a !Send future cannot be moved to a worker",
         );
-        let schedule_shared = Arc::clone(shared);
+        let meta = TaskMeta {
+            shared: Arc::clone(shared),
+            home: Home::Worker(index),
+        };
         let (runnable, handle) = self.register(future, |future| {
-            async_task::Builder::new().spawn_local(
-                |_| future,
-                move |runnable| worker::schedule_pinned(&schedule_shared, index, runnable),
-            )
+            async_task::Builder::new()
+                .metadata(meta)
+                .spawn_local(|_| future, async_task::WithInfo(worker::schedule_task))
         });
         if let Some(runnable) = runnable {
             runnable.schedule();
@@ -274,14 +276,11 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let shared = Arc::clone(&self.shared);
         let mut f = Some(f);
         let job = std::future::poll_fn(move |_| {
             std::task::Poll::Ready((f.take().expect("blocking job polled twice"))())
         });
-        let (runnable, handle) = self.spawn_with(job, move |runnable, _| {
-            shared.blocking.push(&shared, runnable)
-        });
+        let (runnable, handle) = self.spawn_with(job, Home::Blocking);
         if let Some(runnable) = runnable {
             runnable.schedule();
         }

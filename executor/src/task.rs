@@ -79,14 +79,47 @@ impl<F> Drop for TaskFuture<F> {
 }
 
 /// The task type the executor schedules.
-pub(crate) type Runnable = async_task::Runnable;
+pub(crate) type Runnable = async_task::Runnable<TaskMeta>;
+
+/// What every task carries in its header: its runtime and where it runs.
+///
+/// The schedule function reads this instead of capturing it. async-task
+/// wakes a waker *by value* with one atomic operation (the waker's
+/// reference becomes the runnable's) only when the schedule function is
+/// zero-sized; a capturing closure costs a reference increment and a
+/// decrement more on every wake.
+pub(crate) struct TaskMeta {
+    /// The runtime the task belongs to.
+    pub(crate) shared: std::sync::Arc<crate::scheduler::Shared>,
+    /// Which queue it goes to when woken.
+    pub(crate) home: Home,
+}
+
+impl std::fmt::Debug for TaskMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskMeta")
+            .field("home", &self.home)
+            .finish()
+    }
+}
+
+/// Where a woken task is queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Home {
+    /// Any worker: the waking worker's queue, or the injector.
+    Any,
+    /// Only this worker (`spawn_local`): its inbox.
+    Worker(usize),
+    /// The blocking pool (`spawn_blocking`).
+    Blocking,
+}
 
 type CancelFuture<T> = Pin<Box<dyn Future<Output = Option<Outcome<T>>> + Send>>;
 
 /// Where a [`JoinHandle`] stands.
 enum HandleState<T> {
     /// The task may still be running.
-    Running(async_task::FallibleTask<Outcome<T>>),
+    Running(async_task::FallibleTask<Outcome<T>, TaskMeta>),
     /// `abort` was called: waiting for the task's future to be dropped.
     Cancelling(CancelFuture<T>),
     /// The output was taken.
@@ -103,11 +136,14 @@ pub struct JoinHandle<T> {
     /// Turns the task into its cancellation future. Made where `T: Send` is
     /// known (every handle comes from a spawn of a `Send` output), so that
     /// `abort` needs no bound and works in generic code such as `Drop`.
-    cancel: fn(async_task::FallibleTask<Outcome<T>>) -> CancelFuture<T>,
+    cancel: fn(async_task::FallibleTask<Outcome<T>, TaskMeta>) -> CancelFuture<T>,
 }
 
 impl<T: Send + 'static> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<Outcome<T>>, registry: Registration) -> Self {
+    pub(crate) fn new(
+        task: async_task::Task<Outcome<T>, TaskMeta>,
+        registry: Registration,
+    ) -> Self {
         JoinHandle {
             state: Mutex::new(HandleState::Running(task.fallible())),
             registry,

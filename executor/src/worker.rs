@@ -27,7 +27,7 @@ use crossbeam_deque::{Steal, Worker};
 use crate::metrics::bump;
 use crate::park::{Park, Unpark};
 use crate::scheduler::Shared;
-use crate::task::Runnable;
+use crate::task::{Home, Runnable};
 
 /// Ticks between I/O turns, and between injector-first picks.
 const INTERVAL: u32 = 61;
@@ -135,6 +135,51 @@ pub(crate) fn schedule_pinned(shared: &Arc<Shared>, index: usize, runnable: Runn
 /// The index of the worker running on this thread, if any.
 pub fn current_worker_index() -> Option<usize> {
     with_core(|c| c.map(|c| c.index))
+}
+
+/// The schedule function of every task (zero-sized: see
+/// [`TaskMeta`](crate::task::TaskMeta)). On a worker of the task's own
+/// runtime it touches no reference count.
+pub(crate) fn schedule_task(runnable: Runnable, info: async_task::ScheduleInfo) {
+    let meta = runnable.metadata();
+    match meta.home {
+        Home::Any => {
+            let how = if info.woken_while_running {
+                Schedule::Yield
+            } else {
+                Schedule::Wake
+            };
+            if meta.shared.is_shutdown() {
+                // Dropping the runnable drops the future (once) and marks the
+                // task cancelled for its handle.
+                drop(runnable);
+                return;
+            }
+            let runtime = Arc::as_ptr(&meta.shared);
+            let runnable = with_core(|core| match core {
+                // Only compares addresses: `runnable` moves into the queue.
+                Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), runtime) => {
+                    core.schedule_local(runnable, how);
+                    None
+                }
+                _ => Some(runnable),
+            });
+            if let Some(runnable) = runnable {
+                // Off the runtime's workers: keep the runtime alive while the
+                // runnable moves into its injector.
+                let shared = Arc::clone(&runnable.metadata().shared);
+                shared.schedule_remote(runnable);
+            }
+        }
+        Home::Worker(index) => {
+            let shared = Arc::clone(&meta.shared);
+            schedule_pinned(&shared, index, runnable);
+        }
+        Home::Blocking => {
+            let shared = Arc::clone(&meta.shared);
+            shared.blocking.push(&shared, runnable);
+        }
+    }
 }
 
 /// Routes a runnable to the right queue.
