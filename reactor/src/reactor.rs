@@ -162,12 +162,9 @@ impl Reactor {
         if inner.turn(false) > 0 {
             return;
         }
-        let now = Instant::now();
-        let timer = inner
-            .wheel
-            .borrow()
-            .next_deadline()
-            .map(|d| d.saturating_duration_since(now));
+        // The clock is read only when a sleep is pending.
+        let deadline = inner.wheel.borrow().next_deadline();
+        let timer = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         let timeout = match (timeout, timer) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
