@@ -104,11 +104,13 @@ impl AtomicWaker {
         }
     }
 
-    /// Wakes the registered waker for the last time: the slot stays `WAKING`
-    /// for good, so it costs one atomic operation instead of two. A later
-    /// [`register`](Self::register) finds `WAKING` and wakes the waker it was
-    /// given at once, which is only a spurious wake-up; use this only when no
-    /// further wake can matter (the op's final CQE).
+    /// Wakes the registered waker for the last time, with one atomic
+    /// operation instead of two: the slot is left `WAKING` (unless a
+    /// registration was in progress, which then wakes its own waker and
+    /// resets the slot as usual). A later [`register`](Self::register) finds
+    /// `WAKING` and wakes the waker it was given at once, which is only a
+    /// spurious wake-up; use this only when no further wake can matter (the
+    /// op's final CQE).
     pub(crate) fn wake_final(&self) {
         // AcqRel: Acquire sees the waker a registration published (its
         // Release); Release lets a registration that finds WAKING see what

@@ -11,9 +11,9 @@
 //!
 //! Exactly one of the two CASes out of `PENDING` succeeds, so exactly one side
 //! owns the payload afterwards and no result is both delivered and reclaimed.
-//! The cell's memory itself is reference counted (the future and the home
-//! ring's op table each hold an `Arc`); the payload inside is touched by one
-//! side only, as above.
+//! The cell's memory itself has two owners (the future and the home ring's
+//! op table each hold a [`Pair`](crate::pair::Pair)) and is freed by the
+//! last; the payload inside is touched by one side only, as above.
 
 use crate::atomic_waker::AtomicWaker;
 use crate::sync::{AtomicU8, Mutex, UnsafeCell};

@@ -9,6 +9,7 @@ use crate::buf_ring::{BufPool, BufRingConfig, PoolHome};
 use crate::cell::{Cqe, Delivered, OpCell, Payload, CQE_F_MORE};
 use crate::enter::Enter;
 use crate::metrics::ReactorMetrics;
+use crate::pair::{Pair, PairInner};
 use crate::time::Wheel;
 use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
 use crate::wake::{HomeId, Message, Shared, EVENTFD_SLOT};
@@ -34,7 +35,7 @@ struct OpEntry {
     generation: u32,
     /// `T::MULTISHOT` of the cell: only then does `F_MORE` mean "not final".
     multishot: bool,
-    cell: Arc<dyn InFlight>,
+    cell: Pair<dyn InFlight>,
 }
 
 /// In-flight ops by slot; `user_data` carries slot and generation.
@@ -101,11 +102,11 @@ impl Inner {
         payload: T,
         waker: &std::task::Waker,
         build: impl FnOnce(&mut T) -> squeue::Entry,
-    ) -> Result<(Arc<OpCell<T>>, u64), T> {
+    ) -> Result<(Pair<OpCell<T>>, u64), T> {
         if self.shut_down.get() {
             return Err(payload);
         }
-        let cell = Arc::new(OpCell::new(payload, waker.clone()));
+        let (cell, table_owner) = Pair::new(OpCell::new(payload, waker.clone()));
         // SAFETY: the cell was just created on this (home) thread and no SQE
         // for it exists yet, so nobody else can reach the payload.
         let entry = unsafe { cell.with_payload(build) };
@@ -116,7 +117,9 @@ impl Inner {
             let slot = ops.slab.insert(OpEntry {
                 generation,
                 multishot: T::MULTISHOT,
-                cell: cell.clone(),
+                // SAFETY: `|cell| cell` is the unsizing coercion to
+                // `dyn InFlight` that `erase` requires.
+                cell: unsafe { table_owner.erase(|cell| cell as *mut PairInner<dyn InFlight>) },
             });
             encode(Tag::Op, generation, slot as u32)
         };
@@ -274,7 +277,10 @@ impl Inner {
                 // No borrow is held while delivering: it wakes a task or
                 // drops a payload, which may re-enter the reactor.
                 if multishot && cqe.flags & CQE_F_MORE != 0 {
-                    let cell = self.ops.borrow().slab[slot as usize].cell.clone();
+                    // A temporary owner: delivering wakes user code that
+                    // may re-enter the reactor, reap this op's final CQE and
+                    // drop the table's owner while `deliver` still runs.
+                    let cell = self.ops.borrow().slab[slot as usize].cell.hold();
                     let delivered = cell.deliver(cqe);
                     debug_assert_eq!(delivered, Delivered::More);
                 } else {

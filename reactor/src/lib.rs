@@ -34,6 +34,7 @@ mod enter;
 mod fd;
 mod metrics;
 pub mod op;
+mod pair;
 mod parker;
 mod reactor;
 mod setup;

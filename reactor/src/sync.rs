@@ -4,10 +4,10 @@
 //! model-checks the very code the reactor runs.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize};
+pub(crate) use loom::sync::atomic::{fence, AtomicU8, AtomicUsize};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize};
+pub(crate) use std::sync::atomic::{fence, AtomicU8, AtomicUsize};
 
 #[cfg(loom)]
 use loom::sync::{Mutex as RawMutex, MutexGuard};

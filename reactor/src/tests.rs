@@ -187,3 +187,52 @@ fn a_turn_that_wakes_something_submits_the_queue() {
         "the queued NOP stayed queued"
     );
 }
+
+/// Rule 4: an op names its home by a `HomeId` that is never reused. A cancel
+/// addressed to a reactor that is gone reaches nobody, not the next reactor
+/// (whose first op gets the same slot and generation as the dead one's).
+#[test]
+fn a_cancel_for_a_dropped_reactor_reaches_nobody() {
+    let cx_waker = Waker::noop();
+    let mut cx = Context::from_waker(cx_waker);
+    let (r, w) = pipe();
+    let (old_home, old_ud) = {
+        let reactor = Reactor::new(&RingConfig::default()).unwrap();
+        let _e = reactor.enter();
+        let mut a = submit(Read::new(&r, vec![0u8; 8], 0));
+        assert!(Pin::new(&mut a).poll(&mut cx).is_pending());
+        let ud = reactor.inner().live_user_data()[0];
+        write_byte(&w);
+        assert_eq!(wait(&reactor, &mut a).0.unwrap(), 1);
+        (reactor.inner().home, ud)
+    };
+    assert!(
+        old_home.shared().is_none(),
+        "a dropped reactor is still listed"
+    );
+
+    let reactor = Reactor::new(&RingConfig::default()).unwrap();
+    let _e = reactor.enter();
+    assert_ne!(reactor.inner().home, old_home, "home id reused");
+    let home = reactor
+        .inner()
+        .home
+        .shared()
+        .expect("a live reactor is listed");
+    assert!(std::sync::Arc::ptr_eq(&home, &reactor.inner().shared));
+    let mut b = submit(Read::new(&r, vec![0u8; 8], 0));
+    assert!(Pin::new(&mut b).poll(&mut cx).is_pending());
+    assert_eq!(
+        reactor.inner().live_user_data()[0],
+        old_ud,
+        "same slot and generation"
+    );
+    old_home.post(Message::CancelOp(old_ud));
+    reactor.poll();
+    write_byte(&w);
+    assert_eq!(
+        wait(&reactor, &mut b).0.unwrap(),
+        1,
+        "the dead reactor's cancel hit the new one"
+    );
+}

@@ -2,11 +2,11 @@
 
 use super::{shut_down_error, MultishotOpCode, OpCode};
 use crate::cell::{Cqe, OpCell, Payload};
+use crate::pair::Pair;
 use crate::reactor::{with_current, NO_REACTOR};
 use crate::wake::{HomeId, Message};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
 
 /// A single-shot op in its cell.
@@ -43,7 +43,7 @@ impl<T: MultishotOpCode> Payload for Many<T> {
 enum State<P> {
     Unsubmitted(P),
     Submitted {
-        cell: Arc<OpCell<P>>,
+        cell: Pair<OpCell<P>>,
         user_data: u64,
         home: HomeId,
     },

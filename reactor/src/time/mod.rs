@@ -20,7 +20,7 @@ use entry::TimerState;
 pub(crate) use wheel::{TimerKey, Wheel};
 
 use crate::reactor::{with_current, NO_REACTOR};
-use crate::wake::{Message, Shared};
+use crate::wake::{HomeId, Message};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -44,7 +44,7 @@ enum State {
     Registered {
         shared: Arc<TimerShared>,
         key: TimerKey,
-        home: Arc<Shared>,
+        home: HomeId,
     },
     /// The deadline has passed.
     Elapsed,
@@ -100,7 +100,7 @@ impl Sleep {
             return; // Fired or shut down: the wheel no longer holds it.
         }
         let removed = with_current(|inner| {
-            Arc::ptr_eq(&inner.shared, &home)
+            inner.home == home
                 && inner
                     .wheel
                     .try_borrow_mut()
@@ -108,7 +108,11 @@ impl Sleep {
                     .is_ok()
         });
         if removed != Some(true) {
-            home.mailbox.push(Message::RemoveTimer(key));
+            // No unpark: the entry is only memory until the home looks.
+            // A home that is gone released its wheel already.
+            if let Some(shared) = home.shared() {
+                shared.mailbox.push(Message::RemoveTimer(key));
+            }
         }
     }
 }
@@ -135,7 +139,7 @@ impl Future for Sleep {
                             .wheel
                             .borrow_mut()
                             .insert(this.deadline, shared.clone());
-                        key.map(|key| (key, inner.shared.clone()))
+                        key.map(|key| (key, inner.home))
                     })
                     .unwrap_or_else(|| panic!("{NO_REACTOR}"));
                     this.state = match registered {
