@@ -17,7 +17,7 @@ use crate::metrics::{WorkerMetrics, WorkerMetricsSnapshot};
 use crate::park::{Park, ThreadPark, Unpark};
 use crate::registry::Registry;
 use crate::task::{Home, JoinHandle, Runnable, TaskFuture, TaskMeta};
-use crate::worker::{self, Schedule, WorkerStart};
+use crate::worker::{self, WorkerStart};
 
 /// Shutdown hand-shake between the thread dropping the runtime and the
 /// workers: workers stop polling and report in; the dropping thread then
@@ -182,7 +182,7 @@ impl Handle {
     {
         let (runnable, handle) = self.spawn_with(future, Home::Any);
         if let Some(runnable) = runnable {
-            worker::schedule(&self.shared, runnable, Schedule::Wake);
+            runnable.schedule();
         }
         handle
     }

@@ -182,20 +182,6 @@ pub(crate) fn schedule_task(runnable: Runnable, info: async_task::ScheduleInfo) 
     }
 }
 
-/// Routes a runnable to the right queue.
-pub(crate) fn schedule(shared: &Arc<Shared>, runnable: Runnable, how: Schedule) {
-    if shared.is_shutdown() {
-        // Dropping the runnable drops the future (once) and marks the task
-        // cancelled for its handle.
-        drop(runnable);
-        return;
-    }
-    with_core(|core| match core {
-        Some(core) if Arc::ptr_eq(&core.shared, shared) => core.schedule_local(runnable, how),
-        _ => shared.schedule_remote(runnable),
-    })
-}
-
 impl Core {
     fn schedule_local(&self, runnable: Runnable, how: Schedule) {
         if how == Schedule::Wake && self.in_poll.get() {
