@@ -236,3 +236,79 @@ fn a_cancel_for_a_dropped_reactor_reaches_nobody() {
         "the dead reactor's cancel hit the new one"
     );
 }
+
+thread_local! {
+    /// The reactor a re-entrant waker polls (set by the test that uses it).
+    static REENTER: std::cell::Cell<*const Reactor> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// A multishot CQE (with `F_MORE`) wakes a waker that drops the stream and
+/// polls the same reactor, which submits the cancel and reaps the op's
+/// final CQE while the outer delivery of the first CQE is still running.
+/// The outer delivery holds its own owner of the cell (`Pair::hold`), so
+/// the cell outlives it; everything is released exactly once.
+#[test]
+fn a_multishot_wake_that_drops_the_stream_and_reenters_the_reactor() {
+    use crate::op::PollMulti;
+    use crate::{submit_multishot, Multishot};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    struct DropAndPoll {
+        stream: Mutex<Option<Multishot<PollMulti>>>,
+        reaped_inside: AtomicBool,
+    }
+    impl std::task::Wake for DropAndPoll {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref()
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let Some(stream) = self.stream.lock().unwrap().take() else {
+                return;
+            };
+            drop(stream);
+            // SAFETY: the test sets the pointer to a reactor that outlives
+            // every wake of this waker (all happen inside its `park` below,
+            // on this thread) and clears it afterwards.
+            let reactor = unsafe { &*REENTER.with(|r| r.get()) };
+            // The cancel's completion may be deferred task work: turn until
+            // the op's final CQE is reaped (bounded).
+            for _ in 0..1000 {
+                if reactor.inner().live_user_data().is_empty() {
+                    break;
+                }
+                reactor.park(Some(std::time::Duration::from_millis(1)));
+            }
+            let idle = reactor.inner().live_user_data().is_empty();
+            self.reaped_inside.store(idle, Ordering::SeqCst);
+        }
+    }
+
+    let reactor = Reactor::new(&RingConfig::default()).unwrap();
+    let _e = reactor.enter();
+    REENTER.with(|r| r.set(&reactor));
+    let (r, w) = pipe();
+    let mut stream = submit_multishot(PollMulti::new(&r, libc::POLLIN as u32));
+    let waker_state = Arc::new(DropAndPoll {
+        stream: Mutex::new(None),
+        reaped_inside: AtomicBool::new(false),
+    });
+    let waker = Waker::from(waker_state.clone());
+    assert!(stream
+        .poll_next(&mut Context::from_waker(&waker))
+        .is_pending());
+    *waker_state.stream.lock().unwrap() = Some(stream);
+    reactor.poll();
+    write_byte(&w);
+    let metrics = reactor.metrics();
+    while metrics.snapshot().ops_in_flight > 0 {
+        reactor.park(None);
+    }
+    REENTER.with(|r| r.set(std::ptr::null()));
+    assert!(waker_state.stream.lock().unwrap().is_none(), "the wake ran");
+    assert!(
+        waker_state.reaped_inside.load(Ordering::SeqCst),
+        "the nested poll did not reap the final CQE: the scenario was not exercised"
+    );
+    assert!(reactor.inner().live_user_data().is_empty());
+}
