@@ -49,7 +49,7 @@ pub const READ_FILE_SIZE: u64 = 1 << 30;
 /// Size of one random read.
 pub const BLOCK: usize = 4096;
 /// Reads per iteration of `rand_read_qd1`.
-pub const READS_QD1: usize = 10_000;
+pub const READS_QD1: usize = 30_000;
 /// Reads per iteration of `rand_read_qd64` and the `raw_read_fixed` rows.
 pub const READS_QD64: usize = 100_000;
 /// Reads per iteration of `rand_read_direct_qd1`.
@@ -346,7 +346,7 @@ impl Workload for Fs {
 
     fn description(&self) -> &'static str {
         match self {
-            Fs::RandReadQd1 => "10k random 4 KiB reads of a hot 1 GiB file, 1 task (QD 1)",
+            Fs::RandReadQd1 => "30k random 4 KiB reads of a hot 1 GiB file, 1 task (QD 1)",
             Fs::RandReadQd64 => {
                 "100k random 4 KiB reads of a hot 1 GiB file, 64 tasks (QD 64; 50k in --quick)"
             }
