@@ -457,11 +457,12 @@ fn send_loop(
     let mut failure: Option<io::Error> = None;
     let mut run = || -> io::Result<()> {
         for (i, slot) in slots.iter_mut().enumerate().take(count) {
-            // SAFETY: the send only reads slot `i`'s bytes, inside `bufs`
-            // (`i < depth`); nothing writes `bufs` after it is filled; and
-            // `bufs` outlives the op: the loop below reaps every CQE due
-            // (results and notifications) before returning, and `bufs` is
-            // leaked if it returns early.
+            // Why this is sound: the send only reads slot `i`'s bytes,
+            // inside `bufs` (`i < depth`), and nothing writes `bufs` after
+            // it is filled.
+            // SAFETY: as above, and `bufs` outlives the op: the loop below
+            // reaps every CQE due (results and notifications) before
+            // returning, and `bufs` is leaked if it returns early.
             unsafe { sq.push(&entry(i, 0)) }.map_err(|_| io::Error::other("SQ full"))?;
             *slot = SendSlot { sent: 0, due: 1 };
             started += 1;

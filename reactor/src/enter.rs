@@ -150,13 +150,13 @@ impl Enter {
                     min_wait_usec: 0,
                     ts: &ts as *const KernelTimespec as u64,
                 };
-                // SAFETY: `index` names this thread's registration of the
-                // ring (made in `new` on this thread, which is the only one
-                // that enters it). Every queued SQE points into memory kept
-                // alive until its CQE (op rules 1 and 2). `arg` and `ts` live
-                // on this stack frame for the whole call, and `EXT_ARG` with
-                // the size of `io_uring_getevents_arg` tells the kernel how
-                // to read them.
+                // Why this is sound: `index` names this thread's registration
+                // of the ring (made in `new` on this thread, which is the only
+                // one that enters it). Every queued SQE points into memory
+                // kept alive until its CQE (op rules 1 and 2).
+                // SAFETY: as above; `arg` and `ts` live on this frame for the
+                // whole call, and `EXT_ARG` with the size of
+                // `io_uring_getevents_arg` tells the kernel how to read them.
                 unsafe {
                     libc::syscall(
                         libc::SYS_io_uring_enter,
