@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::{disk_tempdir, runtime};
+use common::{disk_tempdir, file_rw_new, runtime, std_file_rw_new};
 use proptest::prelude::*;
-use ringbolt_fs::OpenOptions;
 use std::io::ErrorKind;
 use std::os::unix::fs::FileExt;
 
@@ -68,22 +67,9 @@ proptest! {
         let dir = disk_tempdir();
         let std_path = dir.path().join("std");
         let rb_path = dir.path().join("ringbolt");
-        let std_file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&std_path)
-            .unwrap();
+        let std_file = std_file_rw_new(&std_path);
         runtime().block_on(async {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&rb_path)
-                .await
-                .unwrap();
+            let file = file_rw_new(&rb_path).await;
             for (i, op) in ops.iter().enumerate() {
                 match op {
                     FileOp::WriteAt { pos, data } => {

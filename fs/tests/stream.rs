@@ -2,10 +2,10 @@
 
 mod common;
 
-use common::{disk_tempdir, runtime, Rng};
+use common::{disk_tempdir, file_rw_new, runtime, std_file_rw_new, Rng};
 use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use futures::TryStreamExt;
-use ringbolt_fs::{File, OpenOptions};
+use ringbolt_fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 
 #[test]
@@ -46,22 +46,9 @@ fn random_reads_writes_and_seeks_match_std() {
     let ours_path = dir.path().join("ours");
     let std_path = dir.path().join("std");
     let mut rng = Rng::new(99);
-    let mut theirs = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&std_path)
-        .unwrap();
+    let mut theirs = std_file_rw_new(&std_path);
     runtime().block_on(async {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&ours_path)
-            .await
-            .unwrap();
+        let file = file_rw_new(&ours_path).await;
         let mut ours = file.into_stream();
         for step in 0..2000 {
             match rng.below(4) {

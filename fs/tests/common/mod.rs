@@ -18,6 +18,30 @@ pub fn runtime() -> ringbolt::Runtime {
         .unwrap()
 }
 
+/// A `std` file opened read-write, created or truncated: the reference side
+/// of the tests that run the same operations on both kinds of file.
+pub fn std_file_rw_new(path: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .unwrap()
+}
+
+/// The ringbolt file opened as [`std_file_rw_new`] opens the std one.
+pub async fn file_rw_new(path: &std::path::Path) -> ringbolt_fs::File {
+    ringbolt_fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .await
+        .unwrap()
+}
+
 /// Open descriptors of this process.
 pub fn fd_count() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
