@@ -151,6 +151,13 @@ impl Idle {
         }
     }
 
+    /// Whether `worker` is still in the sleeper list (no producer popped
+    /// it since it parked).
+    pub(crate) fn is_sleeping(&self, worker: usize) -> bool {
+        let sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
+        sleepers.contains(&worker)
+    }
+
     /// (searching, unparked), for tests.
     #[cfg(all(test, not(loom)))]
     pub(crate) fn counts(&self) -> (usize, usize) {

@@ -27,6 +27,7 @@
 //! ```
 
 mod blocking;
+pub mod clock;
 mod idle;
 mod metrics;
 mod park;

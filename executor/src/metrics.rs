@@ -1,7 +1,7 @@
 //! Per-worker counters. Each is written by its own worker only (a relaxed
 //! load and store, no read-modify-write) and read by anyone.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Live counters of one worker.
 #[derive(Debug, Default)]
@@ -9,6 +9,16 @@ pub(crate) struct WorkerMetrics {
     pub(crate) polls: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
+    /// Bumped before every poll and every parker turn: a worker that is
+    /// awake and whose beats stand still is inside one poll.
+    pub(crate) beats: AtomicU64,
+    /// The worker sleeps in its parker (a hint for the other workers).
+    pub(crate) sleeping: AtomicBool,
+    /// The worker sleeps but wakes now and then to watch the others.
+    pub(crate) watching: AtomicBool,
+    /// Times this worker delivered another worker's completions while
+    /// that worker was stuck in a long poll.
+    pub(crate) helps: AtomicU64,
 }
 
 /// Bumps a counter that only the calling worker writes.
@@ -26,6 +36,9 @@ pub struct WorkerMetricsSnapshot {
     pub steals: u64,
     /// Times this worker went to sleep with nothing to run.
     pub parks: u64,
+    /// Times this worker found another worker stuck in one long poll and
+    /// delivered its completions (and stole its queued tasks).
+    pub helps: u64,
 }
 
 impl WorkerMetrics {
@@ -34,6 +47,7 @@ impl WorkerMetrics {
             polls: self.polls.load(Ordering::Relaxed),
             steals: self.steals.load(Ordering::Relaxed),
             parks: self.parks.load(Ordering::Relaxed),
+            helps: self.helps.load(Ordering::Relaxed),
         }
     }
 }

@@ -43,6 +43,15 @@ pub trait Park {
         self.park_timeout(Duration::ZERO)
     }
 
+    /// Delivers, on this thread, what the parker of worker `worker` holds
+    /// for its tasks (the runtime: the completions the kernel posted to that
+    /// worker's ring), because that worker has been stuck in one poll for a
+    /// while. Returns how many tasks it woke. The default does nothing.
+    fn help(&mut self, worker: usize) -> usize {
+        let _ = worker;
+        0
+    }
+
     /// Called once on the worker thread when the runtime shuts down, after
     /// every task has been dropped. The default does nothing.
     fn shutdown(&mut self) {}

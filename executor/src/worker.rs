@@ -6,10 +6,37 @@
 //!    local queue, the injector (checked first every [`INTERVAL`] ticks so it
 //!    cannot starve), or half of a random victim's queue;
 //! 2. poll it inside a fresh cooperative budget, catching panics;
-//! 3. every [`INTERVAL`] ticks, and whenever it runs dry, give the parker a
-//!    zero-timeout turn (the runtime reaps and submits I/O there);
+//! 3. give the parker a zero-timeout turn (the runtime reaps and submits I/O
+//!    there) every [`INTERVAL`] ticks or [`TURN_EVERY`] of running tasks,
+//!    whichever comes first, whenever it runs dry, and before polling a task
+//!    whose last poll ran longer than [`LONG_POLL`];
 //! 4. with nothing anywhere: sleep in the parker, following the idle protocol
 //!    of [`crate::idle`].
+//!
+//! A poll can still run long (a task that computes for 50 ms without
+//! yielding). Its worker then neither turns its parker nor runs its queue,
+//! so the other workers watch for it (rules of the watch):
+//!
+//! 1. Every worker bumps its *beats* before each poll and each parker turn,
+//!    and marks itself *sleeping* while it sleeps in its parker.
+//! 2. A worker that is awake and whose beats have not moved for
+//!    [`STUCK_AFTER`] is *stuck* in one poll.
+//! 3. Busy workers look at the others' beats every [`CHECK_EVERY`] (at a
+//!    turn); a worker going to sleep while another is awake sleeps at most
+//!    [`STUCK_AFTER`] at a time and looks again, without leaving the idle
+//!    protocol's sleeper list (so it steals nothing unless it finds a stuck
+//!    worker, and a producer that pops it still wakes it).
+//! 4. For a stuck worker, the watcher asks its own parker to deliver what
+//!    the stuck worker's parker holds (`Park::help`: the runtime reaps the
+//!    stuck worker's ring), and steals half of the stuck worker's queue.
+//!    The tasks it wakes or steals run here; their next I/O is submitted on
+//!    this worker's ring.
+//! 5. Someone watches whenever a worker is awake: a sleeping worker stops
+//!    watching only after [`QUIET_WATCHES`] looks found everyone else
+//!    asleep, and a worker that wakes while all others sleep unwatching
+//!    wakes one of them to watch. A `SeqCst` fence on each side (after
+//!    "I am awake", after "I stopped watching") makes them a Dekker pair:
+//!    at least one of the two sees the other.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -17,13 +44,14 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crossbeam_deque::{Steal, Worker};
 
+use crate::clock::Ticks;
 use crate::metrics::bump;
 use crate::park::{Park, Unpark};
 use crate::scheduler::Shared;
@@ -31,6 +59,22 @@ use crate::task::{Home, Runnable};
 
 /// Ticks between I/O turns, and between injector-first picks.
 const INTERVAL: u32 = 61;
+/// Longest a worker that keeps running tasks goes without turning its
+/// parker (reaping and submitting I/O), however few polls that is.
+pub(crate) const TURN_EVERY: Duration = Duration::from_micros(200);
+/// A poll that ran this long marks its task: before its next poll the
+/// worker turns its parker (so what other tasks queued is submitted rather
+/// than held for the length of the poll) and wakes an idle worker to take
+/// what waits in its queue.
+pub(crate) const LONG_POLL: Duration = Duration::from_micros(500);
+/// An awake worker whose beats stood still this long is stuck in one poll
+/// (rule 2 of the watch).
+pub(crate) const STUCK_AFTER: Duration = Duration::from_micros(500);
+/// How often a busy worker looks at the others' beats (rule 3).
+pub(crate) const CHECK_EVERY: Duration = Duration::from_micros(100);
+/// Looks a sleeping watcher takes with nobody else awake before it stops
+/// watching and sleeps until woken (rule 5).
+const QUIET_WATCHES: u32 = 20;
 /// LIFO-slot polls in a row before the slot's task goes to the queue's back.
 const MAX_LIFO_POLLS: u32 = 3;
 /// Tasks a parker turn may queue without waking an idle worker: this
@@ -52,6 +96,47 @@ pub(crate) enum Schedule {
     Yield,
 }
 
+/// The loop's durations in clock ticks (converted once per worker).
+struct Timing {
+    turn_every: Ticks,
+    long_poll: Ticks,
+    stuck_after: Ticks,
+    check_every: Ticks,
+}
+
+/// What a watcher last saw of another worker (rule 2 of the watch).
+#[derive(Clone, Copy)]
+struct Seen {
+    beats: u64,
+    since: Ticks,
+}
+
+/// Tasks whose last poll ran longer than [`LONG_POLL`], by the address of
+/// their metadata (only compared, never followed: a freed task's address
+/// reused by a new one costs one needless turn at most).
+#[derive(Default)]
+struct LongPolls {
+    keys: [usize; 4],
+    next: usize,
+}
+
+impl LongPolls {
+    fn contains(&self, key: usize) -> bool {
+        self.keys.contains(&key)
+    }
+
+    fn note(&mut self, key: usize, long: bool) {
+        match (long, self.keys.iter().position(|&k| k == key)) {
+            (true, None) => {
+                self.keys[self.next] = key;
+                self.next = (self.next + 1) % self.keys.len();
+            }
+            (false, Some(i)) => self.keys[i] = 0,
+            _ => {}
+        }
+    }
+}
+
 /// The per-thread state of a running worker.
 struct Core {
     index: usize,
@@ -63,6 +148,11 @@ struct Core {
     /// whether to wake another worker is decided once, after the turn.
     queued_outside_poll: Cell<bool>,
     rng: Cell<u32>,
+    timing: Timing,
+    /// Per worker (this one's entry unused): rule 2 of the watch.
+    seen: RefCell<Vec<Seen>>,
+    last_check: Cell<Ticks>,
+    long_polls: RefCell<LongPolls>,
 }
 
 thread_local! {
@@ -259,7 +349,9 @@ impl Core {
     }
 
     fn run_task(&self, runnable: Runnable) {
-        bump(&self.shared.metrics[self.index].polls);
+        let metrics = &self.shared.metrics[self.index];
+        bump(&metrics.polls);
+        bump(&metrics.beats);
         self.in_poll.set(true);
         // The task wrapper catches panics from `poll`; this catches a panic
         // from a destructor run inside `run`, so the worker lives on.
@@ -267,6 +359,139 @@ impl Core {
             ringbolt_coop::with_budget(|| runnable.run())
         }));
         self.in_poll.set(false);
+    }
+
+    /// A zero-timeout parker turn (step 3), then, every [`CHECK_EVERY`],
+    /// a look at the other workers (rule 3 of the watch).
+    fn turn<P: Park>(&self, park: &mut P, now: Ticks) {
+        bump(&self.shared.metrics[self.index].beats);
+        park.park_timeout(Duration::ZERO);
+        self.after_turn();
+        if now.since(self.last_check.get()) >= self.timing.check_every {
+            self.last_check.set(now);
+            if self.help_stuck(park, now) {
+                self.after_turn();
+            }
+        }
+    }
+
+    /// Rules 2 and 4 of the watch: for every other worker stuck in one
+    /// poll, delivers its parker's completions here and steals half its
+    /// queue. Returns whether that gave this worker tasks.
+    fn help_stuck<P: Park>(&self, park: &mut P, now: Ticks) -> bool {
+        let mut found = false;
+        let mut seen = self.seen.borrow_mut();
+        for (worker, seen) in seen.iter_mut().enumerate() {
+            if worker == self.index {
+                continue;
+            }
+            let metrics = &self.shared.metrics[worker];
+            let beats = metrics.beats.load(Ordering::Relaxed);
+            if beats != seen.beats || metrics.sleeping.load(Ordering::Relaxed) {
+                *seen = Seen { beats, since: now };
+                continue;
+            }
+            if now.since(seen.since) < self.timing.stuck_after {
+                continue;
+            }
+            // Stuck: `since` stays, so the next look helps again.
+            let woken = park.help(worker);
+            let stolen = loop {
+                match self.shared.stealers[worker].steal_batch(&self.local) {
+                    Steal::Success(()) => break true,
+                    Steal::Empty => break false,
+                    Steal::Retry => continue,
+                }
+            };
+            if woken > 0 || stolen {
+                bump(&self.shared.metrics[self.index].helps);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// Whether another worker is awake (and so may get stuck in a poll).
+    fn others_awake(&self) -> bool {
+        (0..self.shared.metrics.len())
+            .any(|w| w != self.index && !self.shared.metrics[w].sleeping.load(Ordering::Relaxed))
+    }
+
+    /// Sleeps in the parker with nothing to run (step 4), as a *watcher*
+    /// while another worker is awake and for [`QUIET_WATCHES`] looks after
+    /// that (rule 3 of the watch): it then wakes every [`STUCK_AFTER`] to
+    /// look at the others, staying in the sleeper list until it has
+    /// something to run or a producer wakes it. With everyone asleep for
+    /// that long, it sleeps until woken (rule 5).
+    fn sleep<P: Park>(&self, park: &mut P) {
+        let me = &self.shared.metrics[self.index];
+        me.sleeping.store(true, Ordering::Relaxed);
+        let mut quiet = 0;
+        loop {
+            let watch = if self.others_awake() {
+                quiet = 0;
+                true
+            } else {
+                quiet += 1;
+                quiet <= QUIET_WATCHES
+            };
+            if watch {
+                me.watching.store(true, Ordering::Relaxed);
+                park.park_timeout(STUCK_AFTER);
+            } else {
+                me.watching.store(false, Ordering::Relaxed);
+                // Rule 5: pairs with the fence in `ensure_watcher`. Either
+                // a worker that wakes now sees us not watching (and wakes
+                // us to watch), or we see it awake here.
+                fence(Ordering::SeqCst);
+                if self.others_awake() {
+                    continue;
+                }
+                park.park();
+            }
+            if self.shared.is_shutdown()
+                || !self.local.is_empty()
+                || !self.inbox().is_empty()
+                || !self.shared.idle.is_sleeping(self.index)
+            {
+                break;
+            }
+            if watch {
+                let now = Ticks::now();
+                self.last_check.set(now);
+                if self.help_stuck(park, now) {
+                    break;
+                }
+            }
+        }
+        me.watching.store(false, Ordering::Relaxed);
+        me.sleeping.store(false, Ordering::Relaxed);
+    }
+
+    /// Rule 5 of the watch: a worker that just woke, while every other one
+    /// sleeps and none watches, wakes one to watch it (that one stays in
+    /// the sleeper list and steals nothing unless this worker gets stuck).
+    fn ensure_watcher(&self) {
+        let metrics = &self.shared.metrics;
+        if metrics.len() == 1 {
+            return;
+        }
+        // Pairs with the fence in `sleep`: our `sleeping = false` is
+        // ordered before the loads below.
+        fence(Ordering::SeqCst);
+        let mut sleeper = None;
+        for (w, m) in metrics.iter().enumerate() {
+            if w == self.index {
+                continue;
+            }
+            if !m.sleeping.load(Ordering::Relaxed) || m.watching.load(Ordering::Relaxed) {
+                return;
+            }
+            sleeper.get_or_insert(w);
+        }
+        if let Some(w) = sleeper.and_then(|w| self.shared.unparkers[w].get()) {
+            w.unpark();
+        }
     }
 
     fn drop_all_tasks(&self) {
@@ -337,6 +562,7 @@ impl WorkerStart {
         assert!(registered.is_ok(), "worker {} started twice", self.index);
         shared.running.fetch_add(1, Ordering::AcqRel);
         let _ = self.ready.send(Ok(()));
+        let workers = shared.metrics.len();
         let core = Core {
             index: self.index,
             shared,
@@ -345,6 +571,21 @@ impl WorkerStart {
             in_poll: Cell::new(false),
             queued_outside_poll: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (self.index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
+            timing: Timing {
+                turn_every: Ticks::from_duration(TURN_EVERY),
+                long_poll: Ticks::from_duration(LONG_POLL),
+                stuck_after: Ticks::from_duration(STUCK_AFTER),
+                check_every: Ticks::from_duration(CHECK_EVERY),
+            },
+            seen: RefCell::new(vec![
+                Seen {
+                    beats: 0,
+                    since: Ticks::now(),
+                };
+                workers
+            ]),
+            last_check: Cell::new(Ticks::now()),
+            long_polls: RefCell::new(LongPolls::default()),
         };
         let guard = CoreGuard::set(&core);
         run_loop(&core, &mut park);
@@ -367,15 +608,18 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
     let mut tick: u32 = 0;
     let mut lifo_polls: u32 = 0;
     let mut searching = false;
+    // The end of the last poll (or wake), and of the last parker turn.
+    let mut now = Ticks::now();
+    let mut last_turn = now;
     loop {
         if shared.is_shutdown() {
             return;
         }
         tick = tick.wrapping_add(1);
         let periodic = tick.is_multiple_of(INTERVAL);
-        if periodic {
-            park.park_timeout(Duration::ZERO);
-            core.after_turn();
+        if periodic || now.since(last_turn) >= core.timing.turn_every {
+            core.turn(park, now);
+            last_turn = now;
         }
         let mut task = None;
         if periodic {
@@ -403,8 +647,8 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
         }
         if task.is_none() {
             // Dry: turn the parker once (reaps I/O, which may wake tasks).
-            park.park_timeout(Duration::ZERO);
-            core.after_turn();
+            core.turn(park, now);
+            last_turn = now;
             task = core.local.pop().or_else(|| core.pop_inbox());
         }
         if task.is_none() {
@@ -423,7 +667,25 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
                     shared.notify_one();
                 }
             }
+            let key = std::ptr::from_ref(t.metadata()) as usize;
+            if core.long_polls.borrow().contains(key) {
+                // This poll will likely run long: hand the kernel what is
+                // queued now, and let an idle worker take what waits here.
+                core.turn(park, now);
+                last_turn = now;
+                if let Some(waiting) = core.lifo.take() {
+                    core.local.push(waiting);
+                }
+                if !core.local.is_empty() {
+                    shared.notify_one();
+                }
+            }
             core.run_task(t);
+            let end = Ticks::now();
+            core.long_polls
+                .borrow_mut()
+                .note(key, end.since(now) >= core.timing.long_poll);
+            now = end;
             continue;
         }
         // Nothing anywhere: sleep (rule 2).
@@ -437,9 +699,12 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
             continue;
         }
         bump(&metrics.parks);
-        park.park();
+        core.sleep(park);
         searching = idle.unpark_self(core.index);
+        core.ensure_watcher();
         core.after_turn();
+        now = Ticks::now();
+        last_turn = now;
     }
 }
 

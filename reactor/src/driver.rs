@@ -1,67 +1,50 @@
-//! The owner-thread half of a reactor: the ring, the op table, the wheel.
-//! Everything here runs on the reactor's own thread (`Inner` is `!Send`).
+//! The owner-thread half of a reactor: submission, the wheel, the mailbox,
+//! parking and shutdown. Everything here runs on the reactor's own thread
+//! (`Inner` is `!Send`); the completion side it shares with helpers is in
+//! [`completion`](crate::completion).
 //!
 //! No `RefCell` borrow is held while user code runs (waking a task, dropping
 //! an abandoned op's payload), so a waker that drops an op on this thread can
 //! re-enter the reactor safely.
 
 use crate::buf_ring::{BufPool, BufRingConfig, PoolHome};
-use crate::cell::{Cqe, Delivered, OpCell, Payload, CQE_F_MORE};
+use crate::cell::{OpCell, Payload};
+use crate::completion::{InFlight, OpEntry, Ring, RingHandle};
 use crate::enter::Enter;
 use crate::metrics::ReactorMetrics;
 use crate::pair::{Pair, PairInner};
+use crate::parker::BeginPark;
 use crate::time::Wheel;
-use crate::user_data::{decode, encode, Tag, GENERATION_MASK};
+use crate::user_data::{decode, encode, Tag};
 use crate::wake::{HomeId, Message, Shared, EVENTFD_SLOT};
 use io_uring::{opcode, squeue, types, IoUring};
-use slab::Slab;
 use std::cell::{Cell, RefCell};
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// The home ring's view of an in-flight op.
-trait InFlight {
-    fn deliver(&self, cqe: Cqe) -> Delivered;
-}
-
-impl<T: Payload> InFlight for OpCell<T> {
-    fn deliver(&self, cqe: Cqe) -> Delivered {
-        OpCell::deliver(self, cqe)
-    }
-}
-
-struct OpEntry {
-    generation: u32,
-    /// `T::MULTISHOT` of the cell: only then does `F_MORE` mean "not final".
-    multishot: bool,
-    cell: Pair<dyn InFlight>,
-}
-
-/// In-flight ops by slot; `user_data` carries slot and generation.
-struct OpTable {
-    slab: Slab<OpEntry>,
-    next_generation: u32,
-}
+use std::time::{Duration, Instant};
 
 /// The owner-thread state of one reactor.
 pub(crate) struct Inner {
-    ring: RefCell<IoUring>,
+    /// The ring and its completion side (shared with helpers).
+    ring: Arc<Ring>,
+    /// Borrowed while this thread holds a view of the SQ (only this thread
+    /// ever makes one: only the owner writes SQEs).
+    sq: RefCell<()>,
     /// How `io_uring_enter` is made (through the registered ring index).
     enter: Enter,
-    ops: RefCell<OpTable>,
+    /// Op slots this thread may fill (slots rule 1), and the high-water mark.
+    free_slots: RefCell<Vec<u32>>,
+    next_slot: Cell<u32>,
     pub(crate) wheel: RefCell<Wheel>,
     pub(crate) shared: Arc<Shared>,
     /// `shared`'s id, stored by ops instead of an `Arc` (see [`HomeId`]).
     pub(crate) home: HomeId,
-    /// CQEs popped while flushing a full SQ, dispatched by the next reap.
-    backlog: RefCell<Vec<(u64, Cqe)>>,
     shut_down: Cell<bool>,
     /// The eventfd read's 8-byte target; heap, so it stays put while armed.
     eventfd_buf: Box<[u8; 8]>,
     eventfd_armed: Cell<bool>,
-    /// Provided-buffer pools by buffer group id; declared after `ring`, so
-    /// the ring is closed before their descriptor rings are unmapped.
+    /// Provided-buffer pools by buffer group id; their descriptor rings are
+    /// unregistered by `shutdown` before they are unmapped.
     pools: RefCell<Vec<PoolHome>>,
 }
 
@@ -70,15 +53,13 @@ impl Inner {
         let metrics = shared.metrics.clone();
         Inner {
             enter: Enter::new(&ring),
-            ring: RefCell::new(ring),
-            ops: RefCell::new(OpTable {
-                slab: Slab::new(),
-                next_generation: 0,
-            }),
+            ring: Arc::new(Ring::new(ring, shared.clone())),
+            sq: RefCell::new(()),
+            free_slots: RefCell::new(Vec::new()),
+            next_slot: Cell::new(0),
             wheel: RefCell::new(Wheel::new(metrics)),
             home: HomeId::register(&shared),
             shared,
-            backlog: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
             eventfd_buf: Box::new([0; 8]),
             eventfd_armed: Cell::new(false),
@@ -91,7 +72,39 @@ impl Inner {
     }
 
     pub(crate) fn ring_fd(&self) -> i32 {
-        self.ring.borrow().as_raw_fd()
+        self.ring.uring.as_raw_fd()
+    }
+
+    /// A handle other threads use to reap this ring for a stuck owner.
+    pub(crate) fn ring_handle(&self) -> RingHandle {
+        RingHandle {
+            ring: self.ring.clone(),
+        }
+    }
+
+    /// Runs `f` on a view of the SQ. Only this (the owner) thread makes SQ
+    /// views, and the `sq` borrow keeps two of them from overlapping.
+    fn with_sq<R>(&self, f: impl FnOnce(&mut io_uring::SubmissionQueue<'_>) -> R) -> R {
+        let _busy = self.sq.borrow_mut();
+        // SAFETY: `Inner` is `!Send`, so this is the owner thread, the only
+        // one that makes SQ views; `_busy` keeps any other view of ours from
+        // existing at the same time, and this one is dropped (publishing
+        // the new tail) before `_busy`.
+        let mut sq = unsafe { self.ring.uring.submission_shared() };
+        f(&mut sq)
+    }
+
+    /// A free op slot (slots rule 1).
+    fn alloc_slot(&self) -> u32 {
+        if let Some(slot) = self.free_slots.borrow_mut().pop() {
+            return slot;
+        }
+        let slot = self.next_slot.get();
+        self.next_slot.set(
+            slot.checked_add(1)
+                .expect("ringbolt: more than 2^32 ops in flight on one ring"),
+        );
+        slot
     }
 
     /// Puts `payload` in a new cell that will wake `waker`, builds its SQE and
@@ -110,74 +123,77 @@ impl Inner {
         // SAFETY: the cell was just created on this (home) thread and no SQE
         // for it exists yet, so nobody else can reach the payload.
         let entry = unsafe { cell.with_payload(build) };
-        let user_data = {
-            let mut ops = self.ops.borrow_mut();
-            let generation = ops.next_generation;
-            ops.next_generation = (generation + 1) & GENERATION_MASK;
-            let slot = ops.slab.insert(OpEntry {
-                generation,
-                multishot: T::MULTISHOT,
-                // SAFETY: `|cell| cell` is the unsizing coercion to
-                // `dyn InFlight` that `erase` requires.
-                cell: unsafe { table_owner.erase(|cell| cell as *mut PairInner<dyn InFlight>) },
-            });
-            encode(Tag::Op, generation, slot as u32)
+        let slot = self.alloc_slot();
+        let op = OpEntry {
+            // SAFETY: `|cell| cell` is the unsizing coercion to
+            // `dyn InFlight` that `erase` requires.
+            cell: unsafe { table_owner.erase(|cell| cell as *mut PairInner<dyn InFlight>) },
         };
-        ReactorMetrics::add_owned(&self.metrics().ops_in_flight, 1);
+        // SAFETY: this is the owner thread, and `slot` came off our free
+        // list (or is new), so it is free (slots rule 1).
+        let generation = unsafe { self.ring.slots.fill(slot, T::MULTISHOT, op) };
+        let tag = if T::MULTISHOT {
+            Tag::Multishot
+        } else {
+            Tag::Op
+        };
+        let user_data = encode(tag, generation, slot);
+        ReactorMetrics::add_owned(&self.metrics().ops_submitted, 1);
         self.push(entry.user_data(user_data));
         Ok((cell, user_data))
     }
 
     /// Queues one SQE; a full SQ is flushed and the push retried (rule 6).
     pub(crate) fn push(&self, entry: squeue::Entry) {
-        let mut ring = self.ring.borrow_mut();
         loop {
             // SAFETY: every SQE we queue points only into memory owned by a
             // cell in the op table (or by `Inner` itself for the eventfd read),
             // which stays alive and in place until its final CQE is reaped.
-            if unsafe { ring.submission().push(&entry) }.is_ok() {
+            if self.with_sq(|sq| unsafe { sq.push(&entry) }.is_ok()) {
                 return;
             }
             ReactorMetrics::add_owned(&self.metrics().sq_full, 1);
-            self.flush(&mut ring);
+            self.flush();
         }
     }
 
+    /// What an enter must do: SQEs to submit, and whether the kernel holds
+    /// completions back (task work to run, overflowed CQEs to flush).
+    fn sq_state(&self) -> (u32, bool) {
+        self.with_sq(|sq| (sq.len() as u32, sq.taskrun() || sq.cq_overflow()))
+    }
+
     /// Submits everything queued (one `io_uring_enter` unless interrupted);
-    /// with `TASKRUN_FLAG` the crate adds `GETEVENTS` when task work waits.
-    fn flush(&self, ring: &mut IoUring) {
+    /// with `TASKRUN_FLAG` the enter adds `GETEVENTS` when task work waits.
+    fn flush(&self) {
+        self.flush_from(self.sq_state());
+    }
+
+    /// [`flush`](Self::flush), given the SQ's state as just read.
+    fn flush_from(&self, mut state: (u32, bool)) {
         loop {
-            match self.enter.enter(ring, 0, None) {
+            match self.enter.enter(&self.ring.uring, state, 0, None) {
                 Ok(n) => {
                     ReactorMetrics::add_owned(&self.metrics().enters, 1);
                     ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64);
-                    if ring.submission().is_empty() {
+                    if n as u32 >= state.0 {
                         return;
                     }
                 }
                 Err(e) => match e.raw_os_error() {
                     Some(libc::EINTR) => {}
-                    // CQ backed up: move CQEs aside so the kernel can proceed.
-                    Some(libc::EBUSY) | Some(libc::EAGAIN) => self.pop_cqes(ring),
+                    // CQ backed up: move CQEs to the backlog so the kernel
+                    // can proceed (the next reap dispatches them).
+                    Some(libc::EBUSY) | Some(libc::EAGAIN) => {
+                        self.ring.lock_as_owner_wait().pop_cq();
+                    }
                     _ => panic!("ringbolt: io_uring_enter failed while submitting: {e}"),
                 },
             }
-        }
-    }
-
-    /// Moves every visible CQE into the backlog.
-    fn pop_cqes(&self, ring: &mut IoUring) {
-        let mut backlog = self.backlog.borrow_mut();
-        let mut cq = ring.completion();
-        cq.sync();
-        for cqe in &mut cq {
-            backlog.push((
-                cqe.user_data(),
-                Cqe {
-                    result: cqe.result(),
-                    flags: cqe.flags(),
-                },
-            ));
+            state = self.sq_state();
+            if state == (0, false) {
+                return;
+            }
         }
     }
 
@@ -187,36 +203,70 @@ impl Inner {
     /// park, and the park's `io_uring_enter` submits them) unless the turn
     /// woke something (then the caller does not park, so they are submitted
     /// here); the kernel is otherwise entered only when it holds completions
-    /// back (deferred task work or a CQ overflow).
+    /// back (task work or a CQ overflow).
     pub(crate) fn turn(&self, submit: bool) -> usize {
+        self.ring.count_turn();
         self.process_mailbox();
-        {
-            let mut ring = self.ring.borrow_mut();
-            let needs_enter = {
-                let sq = ring.submission();
-                (submit && !sq.is_empty()) || sq.taskrun() || sq.cq_overflow()
-            };
-            if needs_enter {
-                self.flush(&mut ring);
-            }
+        self.rearm_eventfd_if_fired();
+        let (queued, held_back) = self.sq_state();
+        if (submit && queued > 0) || held_back {
+            self.flush_from((queued, held_back));
         }
         let woken = self.reap() + self.fire_timers();
-        if !submit && woken > 0 {
+        if !submit && woken > 0 && !self.with_sq(|sq| sq.is_empty()) {
             // The caller will not sleep now (it has tasks to run): what is
             // queued must not wait for a park that may be far off.
-            let mut ring = self.ring.borrow_mut();
-            if !ring.submission().is_empty() {
-                self.flush(&mut ring);
-            }
+            self.flush();
         }
         woken
+    }
+
+    /// Blocking turn (see [`Reactor::park`](crate::Reactor::park)).
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
+        if self.turn(false) > 0 {
+            return;
+        }
+        // The clock is read only when a sleep is pending.
+        let deadline = self.wheel.borrow().next_deadline();
+        let timer = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let timeout = match (timeout, timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if timeout == Some(Duration::ZERO) {
+            self.turn(true);
+            return;
+        }
+        // Completion rule 4: sleep holding the completion lock. A helper
+        // holding it is delivering our completions right now: do not sleep.
+        let Some(reaper) = self.ring.lock_as_owner() else {
+            return;
+        };
+        if !reaper.backlog_is_empty() {
+            drop(reaper);
+            self.turn(true);
+            return;
+        }
+        self.rearm_eventfd_if_fired();
+        match self.shared.parker.begin_park() {
+            BeginPark::Notified => {}
+            BeginPark::Sleep => {
+                ReactorMetrics::add_owned(&self.metrics().parks, 1);
+                self.wait(timeout);
+                self.shared.parker.end_park();
+            }
+        }
+        // Reaps as the lock holder (re-entrant, completion rule 1).
+        self.turn(true);
+        drop(reaper);
     }
 
     /// Blocks in `io_uring_enter(GETEVENTS, min_complete = 1)` for at most
     /// `timeout`.
     pub(crate) fn wait(&self, timeout: Option<Duration>) {
-        let mut ring = self.ring.borrow_mut();
-        let result = self.enter.enter(&mut ring, 1, timeout);
+        let result = self
+            .enter
+            .enter(&self.ring.uring, self.sq_state(), 1, timeout);
         ReactorMetrics::add_owned(&self.metrics().enters, 1);
         match result {
             Ok(n) => ReactorMetrics::add_owned(&self.metrics().sqes_submitted, n as u64),
@@ -227,79 +277,31 @@ impl Inner {
         }
     }
 
-    /// Reaps every CQE (including overflowed ones) and dispatches it.
+    /// Reaps every CQE (including overflowed ones) and dispatches it, unless
+    /// a helper is doing so right now. Returns how many ops it woke.
     pub(crate) fn reap(&self) -> usize {
+        let Some(reaper) = self.ring.lock_as_owner() else {
+            return 0;
+        };
         let mut woken = 0;
         loop {
-            let overflow = {
-                let mut ring = self.ring.borrow_mut();
-                self.pop_cqes(&mut ring);
-                let overflow = ring.submission().cq_overflow();
-                if overflow {
-                    // NODROP kept them in the kernel: an enter flushes them.
-                    ReactorMetrics::add_owned(&self.metrics().cq_overflow, 1);
-                    self.flush(&mut ring);
-                }
-                overflow
-            };
-            let mut batch = std::mem::take(&mut *self.backlog.borrow_mut());
-            if batch.is_empty() && !overflow {
-                self.backlog.replace(batch);
-                return woken;
+            woken += reaper.drain();
+            if !self.with_sq(|sq| sq.cq_overflow()) {
+                break;
             }
-            ReactorMetrics::add_owned(&self.metrics().cqes_reaped, batch.len() as u64);
-            for (user_data, cqe) in batch.drain(..) {
-                woken += self.dispatch(user_data, cqe);
-            }
-            // Keep the allocation for the next reap, unless a dispatch
-            // (a flush on a full SQ) started a new backlog meanwhile.
-            let mut backlog = self.backlog.borrow_mut();
-            if backlog.is_empty() {
-                *backlog = batch;
-            }
+            // NODROP kept them in the kernel: an enter flushes them.
+            ReactorMetrics::add_owned(&self.metrics().cq_overflow, 1);
+            self.flush();
         }
+        reaper.collect_freed(&mut self.free_slots.borrow_mut());
+        woken
     }
 
-    fn dispatch(&self, user_data: u64, cqe: Cqe) -> usize {
-        match decode(user_data) {
-            Some((Tag::Op, generation, slot)) => {
-                let (multishot, live) = {
-                    let ops = self.ops.borrow();
-                    match ops.slab.get(slot as usize) {
-                        Some(e) if e.generation == generation => (e.multishot, true),
-                        _ => (false, false),
-                    }
-                };
-                assert!(
-                    live,
-                    "ringbolt: CQE for an op not in the table ({user_data:#x})"
-                );
-                // No borrow is held while delivering: it wakes a task or
-                // drops a payload, which may re-enter the reactor.
-                if multishot && cqe.flags & CQE_F_MORE != 0 {
-                    // A temporary owner: delivering wakes user code that
-                    // may re-enter the reactor, reap this op's final CQE and
-                    // drop the table's owner while `deliver` still runs.
-                    let cell = self.ops.borrow().slab[slot as usize].cell.hold();
-                    let delivered = cell.deliver(cqe);
-                    debug_assert_eq!(delivered, Delivered::More);
-                } else {
-                    // The final CQE: the table lets go of the cell first, so
-                    // the delivery needs no extra reference.
-                    let entry = self.ops.borrow_mut().slab.remove(slot as usize);
-                    ReactorMetrics::sub_owned(&self.metrics().ops_in_flight, 1);
-                    let delivered = entry.cell.deliver(cqe);
-                    debug_assert_ne!(delivered, Delivered::More);
-                }
-                1
-            }
-            Some((Tag::Wake, _, EVENTFD_SLOT)) => {
-                self.eventfd_armed.set(false);
-                self.arm_eventfd();
-                0
-            }
-            // MSG_RING wakes and cancel results carry nothing to do.
-            Some((Tag::Wake, _, _)) | Some((Tag::Cancel, _, _)) | None => 0,
+    /// Re-arms the wake eventfd's read if it completed (completion rule 5).
+    fn rearm_eventfd_if_fired(&self) {
+        if self.ring.take_eventfd_fired() {
+            self.eventfd_armed.set(false);
+            self.arm_eventfd();
         }
     }
 
@@ -347,13 +349,10 @@ impl Inner {
     /// (same slot *and* generation) is still in flight (rule 8). Returns
     /// whether a cancel was queued.
     pub(crate) fn cancel(&self, user_data: u64) -> bool {
-        let Some((Tag::Op, generation, slot)) = decode(user_data) else {
+        let Some((Tag::Op | Tag::Multishot, generation, slot)) = decode(user_data) else {
             return false;
         };
-        let live = matches!(
-            self.ops.borrow().slab.get(slot as usize),
-            Some(e) if e.generation == generation
-        );
+        let live = self.ring.slots.is_live(slot, generation);
         if live {
             let entry = opcode::AsyncCancel::new(user_data)
                 .build()
@@ -364,10 +363,11 @@ impl Inner {
         live
     }
 
-    /// Cancel from the home thread without blocking; `false` when the ring is
-    /// busy (we are inside a reap), so the caller uses the mailbox instead.
+    /// Cancel from the home thread without blocking; `false` when the SQ is
+    /// in use further up this thread's stack, so the caller uses the mailbox
+    /// instead.
     pub(crate) fn try_cancel(&self, user_data: u64) -> bool {
-        if self.ring.try_borrow_mut().is_err() || self.ops.try_borrow_mut().is_err() {
+        if self.sq.try_borrow_mut().is_err() {
             return false;
         }
         self.cancel(user_data);
@@ -392,38 +392,58 @@ impl Inner {
         if self.shut_down.replace(true) {
             return;
         }
+        // Hold the completion lock to the end: helpers stay away, and the
+        // waits below cannot lose a CQE to one.
+        let reaper = self.ring.lock_as_owner_wait();
+        reaper.close();
         self.process_mailbox();
-        let live: Vec<u64> = {
-            let ops = self.ops.borrow();
-            ops.slab
-                .iter()
-                .map(|(slot, e)| encode(Tag::Op, e.generation, slot as u32))
-                .collect()
-        };
-        for user_data in live {
+        for user_data in self.live_ops() {
             self.cancel(user_data);
         }
-        if self.eventfd_armed.get() {
+        if self.eventfd_armed.get() && !self.ring.take_eventfd_fired() {
             let target = encode(Tag::Wake, 0, EVENTFD_SLOT);
             self.push(opcode::AsyncCancel::new(target).build().user_data(encode(
                 Tag::Cancel,
                 0,
                 0,
             )));
+        } else {
+            self.eventfd_armed.set(false);
         }
-        while !self.ops.borrow().slab.is_empty() || self.eventfd_armed.get() {
+        loop {
+            if self.ring.take_eventfd_fired() {
+                self.eventfd_armed.set(false);
+            }
+            if self.metrics().ops_in_flight() == 0 && !self.eventfd_armed.get() {
+                break;
+            }
             self.wait(None);
             self.reap();
             self.process_mailbox();
         }
+        drop(reaper);
         for timer in self.wheel.borrow_mut().drain() {
             timer.shut_down();
         }
         // No op is left to pick buffers: the kernel may let go of the rings.
-        let ring = self.ring.borrow();
         for home in self.pools.borrow().iter() {
-            let _ = ring.submitter().unregister_buf_ring(home.pool.bgid);
+            let _ = self
+                .ring
+                .uring
+                .submitter()
+                .unregister_buf_ring(home.pool.bgid);
         }
+    }
+
+    /// `user_data` of every op in flight.
+    fn live_ops(&self) -> Vec<u64> {
+        (0..self.next_slot.get())
+            .filter_map(|slot| {
+                let (generation, multishot) = self.ring.slots.live(slot)?;
+                let tag = if multishot { Tag::Multishot } else { Tag::Op };
+                Some(encode(tag, generation, slot))
+            })
+            .collect()
     }
 
     /// The provided-buffer pool of shape `config` on this ring, made and
@@ -443,10 +463,12 @@ impl Inner {
         // that `home` owns; it stays mapped until `home` drops, which is
         // after the ring itself (field order) and after unregistering.
         unsafe {
-            self.ring
-                .borrow()
-                .submitter()
-                .register_buf_ring_with_flags(home.ring_addr(), config.buf_count, bgid, 0)?;
+            self.ring.uring.submitter().register_buf_ring_with_flags(
+                home.ring_addr(),
+                config.buf_count,
+                bgid,
+                0,
+            )?;
         }
         let pool = home.pool.clone();
         pools.push(home);
@@ -474,11 +496,7 @@ impl Inner {
     /// `user_data` of every op in the table (tests).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn live_user_data(&self) -> Vec<u64> {
-        let ops = self.ops.borrow();
-        ops.slab
-            .iter()
-            .map(|(slot, e)| encode(Tag::Op, e.generation, slot as u32))
-            .collect()
+        self.live_ops()
     }
 }
 
@@ -488,6 +506,6 @@ impl Drop for Inner {
         // Every op has had its final CQE: no message can matter any more.
         self.home.unregister();
         // Still on the owner thread, with the ring open.
-        self.enter.unregister(self.ring.get_mut());
+        self.enter.unregister(&self.ring.uring);
     }
 }

@@ -110,13 +110,14 @@ impl Enter {
         self.registered.is_some()
     }
 
-    /// Submits every queued SQE and, with `want > 0`, waits until at least
-    /// `want` CQEs are ready or `timeout` passes. Like the crate's
+    /// Submits the `to_submit` queued SQEs and, with `want > 0`, waits
+    /// until at least `want` CQEs are ready or `timeout` passes. Like the crate's
     /// `submit_and_wait`, it adds `GETEVENTS` when the kernel holds deferred
     /// task work or overflowed CQEs, so they are flushed to the CQ.
     pub(crate) fn enter(
         &self,
-        ring: &mut IoUring,
+        ring: &IoUring,
+        (to_submit, held_back): (u32, bool),
         want: u32,
         timeout: Option<Duration>,
     ) -> io::Result<usize> {
@@ -129,10 +130,6 @@ impl Enter {
                 }
                 None => ring.submit_and_wait(want as usize),
             };
-        };
-        let (to_submit, held_back) = {
-            let sq = ring.submission();
-            (sq.len() as u32, sq.taskrun() || sq.cq_overflow())
         };
         let mut flags = IORING_ENTER_REGISTERED_RING;
         if want > 0 || held_back {

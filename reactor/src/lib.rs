@@ -28,6 +28,7 @@ mod atomic_waker;
 pub mod buf;
 pub mod buf_ring;
 mod cell;
+mod completion;
 mod config;
 mod driver;
 mod enter;
@@ -38,6 +39,7 @@ mod pair;
 mod parker;
 mod reactor;
 mod setup;
+mod slots;
 mod sync;
 #[cfg(all(test, not(loom)))]
 mod tests;
@@ -47,6 +49,7 @@ mod wake;
 
 pub use buf::{BufResult, IoBuf, IoBufMut, Slice};
 pub use buf_ring::{BufRingConfig, RingBuf};
+pub use completion::RingHandle;
 pub use config::RingConfig;
 pub use fd::SharedFd;
 pub use metrics::{MetricsSnapshot, ReactorMetrics};

@@ -12,7 +12,12 @@ pub struct ReactorMetrics {
     pub(crate) cq_overflow: AtomicU64,
     pub(crate) parks: AtomicU64,
     pub(crate) unparks_sent: AtomicU64,
-    pub(crate) ops_in_flight: AtomicU64,
+    /// Ops submitted (written by the owner thread only).
+    pub(crate) ops_submitted: AtomicU64,
+    /// Ops whose final CQE was dispatched (written by the holder of the
+    /// ring's completion lock only).
+    pub(crate) ops_finished: AtomicU64,
+    pub(crate) cqes_helped: AtomicU64,
     pub(crate) timers_pending: AtomicU64,
     pub(crate) provided_bufs_out: AtomicU64,
     pub(crate) provided_bufs_starved: AtomicU64,
@@ -38,6 +43,9 @@ pub struct MetricsSnapshot {
     pub unparks_sent: u64,
     /// Ops whose final CQE has not been reaped (gauge).
     pub ops_in_flight: u64,
+    /// CQEs that another thread reaped and dispatched for this ring while
+    /// its owner was stuck in a long poll.
+    pub cqes_helped: u64,
     /// Sleeps registered in the timer wheel (gauge).
     pub timers_pending: u64,
     /// Provided buffers of this reactor's pools held by `RingBuf`s, not yet
@@ -59,11 +67,20 @@ impl ReactorMetrics {
             cq_overflow: self.cq_overflow.load(Relaxed),
             parks: self.parks.load(Relaxed),
             unparks_sent: self.unparks_sent.load(Relaxed),
-            ops_in_flight: self.ops_in_flight.load(Relaxed),
+            ops_in_flight: self.ops_in_flight(),
+            cqes_helped: self.cqes_helped.load(Relaxed),
             timers_pending: self.timers_pending.load(Relaxed),
             provided_bufs_out: self.provided_bufs_out.load(Relaxed),
             provided_bufs_starved: self.provided_bufs_starved.load(Relaxed),
         }
+    }
+
+    /// Ops submitted and not yet finished.
+    pub(crate) fn ops_in_flight(&self) -> u64 {
+        // Finished first: an op is counted as submitted before it can
+        // finish, so the difference read this way never underflows.
+        let finished = self.ops_finished.load(Relaxed);
+        self.ops_submitted.load(Relaxed).saturating_sub(finished)
     }
 
     /// For counters other threads also write.
@@ -76,10 +93,11 @@ impl ReactorMetrics {
         counter.fetch_sub(n, Relaxed);
     }
 
-    /// For counters only the reactor's own thread writes (the ring, op
-    /// table and wheel counters): a plain load and store, no locked
-    /// instruction on the per-op path. Other threads still read a value
-    /// that was true at some moment.
+    /// For counters only one thread at a time writes (the owner's ring and
+    /// wheel counters; the completion counters, written by the holder of the
+    /// ring's completion lock, whose hand-over orders the writes): a plain
+    /// load and store, no locked instruction on the per-op path. Other
+    /// threads still read a value that was true at some moment.
     pub(crate) fn add_owned(counter: &AtomicU64, n: u64) {
         counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
     }

@@ -14,7 +14,7 @@
 //! unparker's swap sees `PARKED` and sends the message that ends the sleep.
 
 use crate::sync::AtomicU8;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 /// No token; the owner runs.
 pub(crate) const EMPTY: u8 = 0;
@@ -64,6 +64,12 @@ impl ParkState {
     /// Owner: woke up (message, CQE, timeout or spurious); consumes any token.
     pub(crate) fn end_park(&self) {
         self.state.swap(EMPTY, Acquire);
+    }
+
+    /// Any thread: whether the owner sleeps (or is about to). A hint only:
+    /// it may change right after.
+    pub(crate) fn is_parked(&self) -> bool {
+        self.state.load(Relaxed) == PARKED
     }
 
     /// Any thread: leaves a token. Returns `true` when the owner sleeps and a

@@ -1,10 +1,11 @@
 //! The public [`Reactor`]: one io_uring ring per thread, the thread-local
 //! "current reactor", parking and shutdown.
 
+use crate::completion::RingHandle;
 use crate::config::RingConfig;
 use crate::driver::Inner;
 use crate::metrics::ReactorMetrics;
-use crate::parker::{BeginPark, ParkState};
+use crate::parker::ParkState;
 use crate::setup::build_ring;
 use crate::wake::{send_msg_ring, Shared, Unparker, WakeMechanism, WakeTarget};
 use crossbeam_queue::SegQueue;
@@ -14,7 +15,7 @@ use std::marker::PhantomData;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Panic message for ringbolt I/O polled on a thread without a reactor.
 pub(crate) const NO_REACTOR: &str =
@@ -62,8 +63,8 @@ impl Drop for EnterGuard<'_> {
 }
 
 impl Reactor {
-    /// Creates the ring on the calling thread with `SINGLE_ISSUER |
-    /// DEFER_TASKRUN | TASKRUN_FLAG | SUBMIT_ALL | NO_SQARRAY`, stepping down
+    /// Creates the ring on the calling thread with
+    /// `COOP_TASKRUN | TASKRUN_FLAG | SUBMIT_ALL | NO_SQARRAY`, stepping down
     /// on `EINVAL` for older kernels, and caps io-wq workers. No SQPOLL.
     ///
     /// Wakes use `IORING_REGISTER_SEND_MSG_RING` where the kernel has it
@@ -158,30 +159,14 @@ impl Reactor {
     /// this return at once. Like `std::thread::park`, it may also return
     /// spuriously.
     pub fn park(&self, timeout: Option<Duration>) {
-        let inner = &self.inner;
-        if inner.turn(false) > 0 {
-            return;
-        }
-        // The clock is read only when a sleep is pending.
-        let deadline = inner.wheel.borrow().next_deadline();
-        let timer = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let timeout = match (timeout, timer) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if timeout == Some(Duration::ZERO) {
-            inner.turn(true);
-            return;
-        }
-        match inner.shared.parker.begin_park() {
-            BeginPark::Notified => {}
-            BeginPark::Sleep => {
-                ReactorMetrics::add_owned(&inner.shared.metrics.parks, 1);
-                inner.wait(timeout);
-                inner.shared.parker.end_park();
-            }
-        }
-        inner.turn(true);
+        self.inner.park(timeout);
+    }
+
+    /// A handle on this reactor's completion side, for other threads: while
+    /// this thread is stuck in one long poll, another may deliver the
+    /// completions the kernel has posted to this ring (see [`RingHandle`]).
+    pub fn ring_handle(&self) -> RingHandle {
+        self.inner.ring_handle()
     }
 
     /// Cancels every in-flight op and waits for their final CQEs, freeing

@@ -6,42 +6,34 @@ use io_uring::IoUring;
 use std::io;
 
 /// Flag sets tried in order; each later one drops what an older kernel lacks.
-const STEPS: [Flags; 5] = [
+///
+/// Never `DEFER_TASKRUN`: with it the kernel posts a ring's completions
+/// only when its owner enters the kernel, so a worker stuck in one long
+/// poll would hold them from every other thread. Never `SINGLE_ISSUER`
+/// either: another worker may then submit what a stuck owner queued (see
+/// [`completion`](crate::completion)); only the owner ever writes SQEs.
+/// `COOP_TASKRUN` spares the owner an interrupt per completion: the kernel
+/// runs the completion work at the owner's next kernel entry or timer tick.
+const STEPS: [Flags; 4] = [
     Flags {
-        single_issuer: true,
-        defer_taskrun: true,
-        taskrun_flag: true,
+        coop_taskrun: true,
         submit_all: true,
         no_sqarray: true,
     },
     // NO_SQARRAY is 6.6.
     Flags {
-        single_issuer: true,
-        defer_taskrun: true,
-        taskrun_flag: true,
+        coop_taskrun: true,
         submit_all: true,
         no_sqarray: false,
     },
-    // DEFER_TASKRUN is 6.1; TASKRUN_FLAG then needs COOP_TASKRUN.
+    // COOP_TASKRUN and TASKRUN_FLAG are 5.19.
     Flags {
-        single_issuer: true,
-        defer_taskrun: false,
-        taskrun_flag: true,
-        submit_all: true,
-        no_sqarray: false,
-    },
-    // SINGLE_ISSUER is 6.0, TASKRUN_FLAG 5.19.
-    Flags {
-        single_issuer: false,
-        defer_taskrun: false,
-        taskrun_flag: false,
+        coop_taskrun: false,
         submit_all: true,
         no_sqarray: false,
     },
     Flags {
-        single_issuer: false,
-        defer_taskrun: false,
-        taskrun_flag: false,
+        coop_taskrun: false,
         submit_all: false,
         no_sqarray: false,
     },
@@ -49,14 +41,13 @@ const STEPS: [Flags; 5] = [
 
 #[derive(Clone, Copy, Debug)]
 struct Flags {
-    single_issuer: bool,
-    defer_taskrun: bool,
-    taskrun_flag: bool,
+    /// `COOP_TASKRUN | TASKRUN_FLAG`.
+    coop_taskrun: bool,
     submit_all: bool,
     no_sqarray: bool,
 }
 
-/// Builds the ring on the calling thread (it becomes the single issuer).
+/// Builds the ring on the calling thread (its owner: the only writer of its SQ).
 pub(crate) fn build_ring(config: &RingConfig) -> io::Result<IoUring> {
     if config.sq_entries == 0 || config.cq_entries < config.sq_entries {
         return Err(io::Error::new(
@@ -68,16 +59,8 @@ pub(crate) fn build_ring(config: &RingConfig) -> io::Result<IoUring> {
     for flags in STEPS {
         let mut builder = IoUring::builder();
         builder.setup_cqsize(config.cq_entries).setup_clamp();
-        if flags.single_issuer {
-            builder.setup_single_issuer();
-        }
-        if flags.defer_taskrun {
-            builder.setup_defer_taskrun();
-        } else if flags.taskrun_flag {
-            builder.setup_coop_taskrun();
-        }
-        if flags.taskrun_flag {
-            builder.setup_taskrun_flag();
+        if flags.coop_taskrun {
+            builder.setup_coop_taskrun().setup_taskrun_flag();
         }
         if flags.submit_all {
             builder.setup_submit_all();

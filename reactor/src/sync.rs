@@ -4,10 +4,10 @@
 //! model-checks the very code the reactor runs.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU8, AtomicUsize};
+pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU8, AtomicUsize};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicU8, AtomicUsize};
+pub(crate) use std::sync::atomic::{fence, AtomicU32, AtomicU8, AtomicUsize};
 
 #[cfg(loom)]
 use loom::sync::{Mutex as RawMutex, MutexGuard};
@@ -28,6 +28,11 @@ impl<T> Mutex<T> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(loom)]
+pub(crate) use loom::thread::yield_now;
+#[cfg(not(loom))]
+pub(crate) use std::thread::yield_now;
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;

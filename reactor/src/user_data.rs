@@ -13,12 +13,15 @@
 /// What a CQE belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tag {
-    /// An op in the op table (slot + generation).
+    /// A single-shot op in the op table (slot + generation).
     Op = 1,
     /// A wake message (`MSG_RING`) or the armed eventfd read.
     Wake = 2,
     /// An `ASYNC_CANCEL` the reactor issued; its result is informational.
     Cancel = 3,
+    /// A multishot op in the op table: a CQE with `IORING_CQE_F_MORE` is
+    /// not its last.
+    Multishot = 4,
 }
 
 /// Generations are 28 bits wide and wrap.
@@ -35,6 +38,7 @@ pub(crate) fn decode(user_data: u64) -> Option<(Tag, u32, u32)> {
         1 => Tag::Op,
         2 => Tag::Wake,
         3 => Tag::Cancel,
+        4 => Tag::Multishot,
         _ => return None,
     };
     let generation = ((user_data >> 32) as u32) & GENERATION_MASK;

@@ -5,16 +5,35 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 
 use ringbolt_executor as executor;
-use ringbolt_reactor::{MetricsSnapshot, Reactor, ReactorMetrics, RingConfig};
+use ringbolt_reactor::{MetricsSnapshot, Reactor, ReactorMetrics, RingConfig, RingHandle};
 
 use crate::park::RingPark;
 use crate::task::JoinHandle;
 
-/// What the runtime attaches to its executor: each worker's ring counters.
+/// What the runtime attaches to its executor: each worker's ring.
 #[derive(Debug)]
-struct RuntimeShared {
-    rings: Box<[OnceLock<Arc<ReactorMetrics>>]>,
+pub(crate) struct RuntimeShared {
+    rings: Box<[OnceLock<WorkerRing>]>,
     ring_config: RingConfig,
+}
+
+/// A worker's ring as the other threads see it.
+#[derive(Debug)]
+struct WorkerRing {
+    metrics: Arc<ReactorMetrics>,
+    /// For delivering its completions while the worker is stuck.
+    handle: RingHandle,
+}
+
+impl RuntimeShared {
+    /// Delivers the completions the kernel posted to worker `index`'s ring
+    /// on this thread; see [`ringbolt_executor::Park::help`].
+    pub(crate) fn help(&self, index: usize) -> usize {
+        match self.rings.get(index).and_then(OnceLock::get) {
+            Some(ring) if ring.handle.has_ops_in_flight() => ring.handle.help(),
+            _ => 0,
+        }
+    }
 }
 
 /// Builds a [`Runtime`] with custom settings.
@@ -113,9 +132,12 @@ impl Builder {
             .extension(shared)
             .build(move |ws| {
                 let reactor = Reactor::new(&start_shared.ring_config)?;
-                let _ = start_shared.rings[ws.index()].set(reactor.metrics());
+                let _ = start_shared.rings[ws.index()].set(WorkerRing {
+                    metrics: reactor.metrics(),
+                    handle: reactor.ring_handle(),
+                });
                 let _enter = reactor.enter();
-                ws.run(RingPark::new(&reactor))
+                ws.run(RingPark::worker(&reactor, Arc::clone(&start_shared)))
             })?;
         let handle = Handle {
             inner: executor.handle().clone(),
@@ -262,7 +284,7 @@ impl Handle {
                 ring: rings
                     .as_ref()
                     .and_then(|r| r.rings[i].get())
-                    .map(|m| m.snapshot())
+                    .map(|r| r.metrics.snapshot())
                     .unwrap_or_default(),
             })
             .collect();

@@ -1,10 +1,18 @@
 //! Tasks: spawning, joining, yielding, and the blocking pool.
 //!
 //! A task is a `Send` future that may run on, and move between, any worker.
-//! CPU-heavy work may run as ordinary tasks (the other workers steal the
-//! rest of the queue), but a single poll that runs for a long time also
-//! holds back completions on its worker's ring: use [`spawn_blocking`] for
-//! work that blocks or computes for more than a few milliseconds.
+//! CPU-heavy work may run as ordinary tasks: a worker turns its ring (reaps
+//! completions, submits what its tasks queued) at least every 200 µs of
+//! running tasks, and before polling a task whose last poll ran long, so a
+//! task that computes in slices and calls [`yield_now`] between them
+//! delays its worker's I/O by about one slice. A poll that runs long
+//! without yielding does not strand anything either: after 500 µs another
+//! worker sees its beats stand still, submits what its ring had queued,
+//! delivers the completions the kernel posted to it and steals its queued
+//! tasks. Prefer [`spawn_blocking`] for work that *blocks* (a system call,
+//! a lock held elsewhere) and for computations longer than a few tens of
+//! milliseconds, which keep a worker (and with two workers, half the
+//! runtime) from everything else.
 //!
 //! Groups of tasks: [`JoinSet`] (tokio's, asyncio's `as_completed`) and
 //! [`TaskGroup`] (asyncio's: the first failure cancels the siblings, every
@@ -14,13 +22,10 @@
 //! # No `block_in_place`
 //!
 //! tokio's `block_in_place` turns the current worker into a blocking thread
-//! and hands its run queue to a new worker. ringbolt cannot do that soundly:
-//! each worker owns its io_uring ring, created with `SINGLE_ISSUER`, and
-//! the operations of tasks that ran on it complete on that ring only. A
-//! worker blocked in user code cannot reap its ring's completions, so those
-//! tasks would stall for as long as it blocks; handing the ring to another
-//! thread would break `SINGLE_ISSUER` (the kernel rejects submissions from a
-//! second thread). Move blocking work to the blocking pool with
+//! and hands its run queue to a new worker. ringbolt does not: each worker
+//! owns its io_uring ring, and while another worker can deliver a stuck
+//! ring's completions and steal its queue, new submissions and timers stay
+//! with the ring's owner. Move blocking work to the blocking pool with
 //! [`spawn_blocking`] and await its handle instead.
 
 mod builder;

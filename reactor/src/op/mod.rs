@@ -10,8 +10,11 @@
 //!    the future's stack, from submission until the home ring has seen the
 //!    final CQE.
 //! 3. The cell's state is one atomic (`Pending`, `Completed`, `Abandoned`)
-//!    plus an atomic waker. Only the home ring's thread processes CQEs and
-//!    frees cells' resources (a completed op's output goes to its future).
+//!    plus an atomic waker. Only the holder of the home ring's completion
+//!    lock processes its CQEs and frees cells' resources (a completed op's
+//!    output goes to its future): the home thread, or another worker
+//!    reaping for it while it is stuck in a long poll (see the reactor's
+//!    `completion` module).
 //! 4. Dropping an op future never blocks. If still pending: mark
 //!    `Abandoned`, ask the home ring to `ASYNC_CANCEL` it (directly when on
 //!    the home thread, otherwise through the home ring's mailbox plus an
@@ -27,9 +30,9 @@
 //!    `IORING_FEAT_NODROP` and is reaped (both counted in the metrics).
 //! 7. Shutdown cancels every in-flight op and waits for the CQEs before
 //!    freeing the ring.
-//! 8. `user_data` names the op without trusting memory: a tag (op, wake,
-//!    cancel), a generation and a slot index, so a late cancel can never hit
-//!    a reused slot. An op stays in the table until its final CQE (today
+//! 8. `user_data` names the op without trusting memory: a tag (op,
+//!    multishot op, wake, cancel), a generation and a slot index, so a late
+//!    cancel can never hit a reused slot. An op stays in the table until its final CQE (today
 //!    every op has exactly one final CQE; a linked timeout or a zero-copy
 //!    notification would add a count).
 //! 9. An op holds a [`SharedFd`](crate::SharedFd) clone of the fd it works
