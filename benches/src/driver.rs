@@ -146,6 +146,7 @@ fn run_workload(
         workers,
         scale,
         baselines: Vec::new(),
+        tail: w.tail_latency(),
     };
     for slot in slots {
         let mut r = RuntimeResult::from_samples(&slot.samples, ops);

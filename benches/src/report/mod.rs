@@ -22,6 +22,10 @@ pub struct RuntimeResult {
     pub p50: Option<Duration>,
     /// 99th percentile per-operation latency, for latency workloads.
     pub p99: Option<Duration>,
+    /// 99.9th percentile per-operation latency, for latency workloads.
+    pub p999: Option<Duration>,
+    /// Largest per-operation latency, for latency workloads.
+    pub max_latency: Option<Duration>,
     /// Why it did not run or failed (runtime unavailable, panic, …).
     pub error: Option<String>,
     /// Median resident-memory growth per iteration, in bytes, for workloads
@@ -42,14 +46,8 @@ impl RuntimeResult {
             .flat_map(|s| s.latencies.iter().copied())
             .collect();
         lat.sort_unstable();
-        let (p50, p99) = if lat.is_empty() {
-            (None, None)
-        } else {
-            (
-                Some(stats::quantile_sorted(&lat, 0.50)),
-                Some(stats::quantile_sorted(&lat, 0.99)),
-            )
-        };
+        let q = |q: f64| (!lat.is_empty()).then(|| stats::quantile_sorted(&lat, q));
+        let (p50, p99, p999) = (q(0.50), q(0.99), q(0.999));
         let mut rss: Vec<u64> = samples.iter().filter_map(|s| s.rss_growth).collect();
         rss.sort_unstable();
         RuntimeResult {
@@ -60,6 +58,8 @@ impl RuntimeResult {
             summary,
             p50,
             p99,
+            p999,
+            max_latency: lat.last().copied(),
             error: None,
             // The upper median: a real observation, as for wall times.
             rss_growth: rss.get(rss.len() / 2).copied(),
@@ -113,6 +113,9 @@ pub struct WorkloadResult {
     pub scale: f64,
     /// Results of the workload's baselines, in its order.
     pub baselines: Vec<BaselineResult>,
+    /// Whether the report shows its tail latencies (p99.9, max); see
+    /// [`Workload::tail_latency`](crate::workloads::Workload::tail_latency).
+    pub tail: bool,
 }
 
 impl WorkloadResult {
@@ -268,6 +271,14 @@ impl Report {
                  the physical limit.\n",
             );
         }
+        if self.results.iter().any(|r| r.tail) {
+            out.push_str("\n### Tail latency\n\n");
+            out.push_str(&self.tail_table());
+            out.push_str(
+                "\nEvery operation's latency, pooled over the rounds; ops/s at the median \
+                 iteration.\n",
+            );
+        }
         if self
             .results
             .iter()
@@ -393,6 +404,33 @@ impl Report {
         markdown_table(&header, &rows)
     }
 
+    /// Tail latencies of every runtime and baseline, for the workloads that
+    /// ask for them.
+    fn tail_table(&self) -> String {
+        let header = ["workload", "runs on", "ops/s", "p50", "p99", "p99.9", "max"];
+        let d = |x: Option<Duration>| x.map_or("—".into(), fmt_duration);
+        let mut rows = Vec::new();
+        for r in self.results.iter().filter(|r| r.tail) {
+            let runtimes = RuntimeKind::ALL
+                .into_iter()
+                .filter(|&k| r.runs_on(k))
+                .map(|k| (k.name().to_string(), r.get(k)));
+            let baselines = r.baselines.iter().map(|b| (b.name.clone(), &b.result));
+            for (name, rr) in runtimes.chain(baselines) {
+                rows.push(vec![
+                    r.name.clone(),
+                    name,
+                    rr.ops_per_sec.map_or("—".into(), fmt_rate),
+                    d(rr.p50),
+                    d(rr.p99),
+                    d(rr.p999),
+                    d(rr.max_latency),
+                ]);
+            }
+        }
+        markdown_table(&header, &rows)
+    }
+
     /// Resident-memory growth per runtime, for workloads that measure it.
     fn memory_table(&self) -> String {
         let header = [
@@ -475,7 +513,8 @@ impl Report {
         let mut s = String::from(
             "workload,family,runtime,iterations,median_ns,min_ns,max_ns,mad_ns,\
              ops_per_iter,ops_per_sec,p50_ns,p99_ns,ratio_to_tokio,error,\
-             workers,scale,rss_growth_bytes,rss_growth_max_bytes,ringbolt_over_this\n",
+             workers,scale,rss_growth_bytes,rss_growth_max_bytes,ringbolt_over_this,\
+             p999_ns,max_latency_ns\n",
         );
         for r in &self.results {
             let runtimes = RuntimeKind::ALL
@@ -517,6 +556,8 @@ impl Report {
                     opt(rr.rss_growth),
                     opt(rr.rss_growth_max),
                     over.map_or(String::new(), |x| format!("{x:.4}")),
+                    ns(rr.p999),
+                    ns(rr.max_latency),
                 ];
                 s.push_str(&fields.join(","));
                 s.push('\n');

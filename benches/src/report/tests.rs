@@ -21,6 +21,7 @@ fn result(name: &str, rb_ms: Option<u64>, tk_ms: u64) -> WorkloadResult {
         workers: 2,
         scale: 1.0,
         baselines: Vec::new(),
+        tail: false,
     }
 }
 
@@ -51,7 +52,7 @@ fn csv_rows_and_quoting() {
     assert!(lines[0].starts_with("workload,family,runtime,"));
     assert_eq!(
         lines[1],
-        "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,,2,1,,,"
+        "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,,2,1,,,,,"
     );
     assert!(
         lines[2].starts_with("a,scheduler,tokio,1,10000000,"),
@@ -59,7 +60,7 @@ fn csv_rows_and_quoting() {
         lines[2]
     );
     assert!(
-        lines[3].ends_with(",\"boom, \"\"quoted\"\"\",2,1,,,"),
+        lines[3].ends_with(",\"boom, \"\"quoted\"\"\",2,1,,,,,"),
         "{}",
         lines[3]
     );
@@ -141,7 +142,7 @@ fn baseline_memory_tables_and_notes() {
     assert!(
         csv.lines().any(
             |l| l.starts_with("nop_qd1,scheduler,raw io_uring (1 thread),")
-                && l.ends_with(",2.0000")
+                && l.ends_with(",2.0000,,")
         ),
         "{csv}"
     );
@@ -191,4 +192,24 @@ fn dates_and_cpuinfo() {
     let info = "processor\t: 0\nvendor_id\t: X\nmodel name\t: AMD EPYC 9R14\n";
     assert_eq!(cpu_model(info).as_deref(), Some("AMD EPYC 9R14"));
     assert_eq!(cpu_model("nothing here"), None);
+}
+
+#[test]
+fn tail_latencies_have_their_own_table() {
+    let samples = [Sample {
+        elapsed: Duration::from_millis(5),
+        latencies: (1..=2000).map(Duration::from_micros).collect(),
+        ..Sample::default()
+    }];
+    let rr = RuntimeResult::from_samples(&samples, Some(2000));
+    assert_eq!(rr.p999, Some(Duration::from_micros(1998)));
+    assert_eq!(rr.max_latency, Some(Duration::from_micros(2000)));
+    let mut tail = result("busy", Some(5), 10);
+    tail.ringbolt = rr;
+    let plain = report(vec![tail.clone()]);
+    assert!(!plain.table().contains("Tail latency"));
+    tail.tail = true;
+    let t = report(vec![tail]).table();
+    assert!(t.contains("### Tail latency") && t.contains("p99.9"), "{t}");
+    assert!(t.contains("| busy ") && t.contains("2.00 ms"), "{t}");
 }

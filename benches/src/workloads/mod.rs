@@ -95,6 +95,13 @@ pub trait Workload: Send + Sync {
         1.0
     }
 
+    /// Whether the report lists this workload's tail latencies (p99.9 and
+    /// the largest) for every runtime and baseline (default: no). For
+    /// workloads that record every operation's latency.
+    fn tail_latency(&self) -> bool {
+        false
+    }
+
     /// Names of non-runtime baselines this workload also runs, e.g.
     /// `"raw io_uring READ (1 thread)"` for a hand-written single-thread
     /// io-uring loop (the physical limit); empty by default. The driver runs

@@ -390,13 +390,16 @@ impl Workload for Net {
 }
 
 /// The network workloads as registry entries: the echoes, the server
-/// under a load generator, and the raw `SEND_ZC` rows last.
+/// under a load generator, serving while a worker is busy, and the raw
+/// `SEND_ZC` rows last.
 pub fn all() -> Vec<Box<dyn Workload>> {
     let mut all: Vec<Box<dyn Workload>> = Net::ALL
         .iter()
         .map(|&w| Box::new(w) as Box<dyn Workload>)
         .collect();
     all.push(Box::new(serve::Serve64Conn));
+    all.extend(busy::BusyEcho::ALL.map(|w| Box::new(w) as Box<dyn Workload>));
+    all.push(Box::new(busy::BusyHomeRead));
     all.extend(zc::all());
     all
 }
@@ -559,6 +562,7 @@ async fn accepts_task<R: NetRuntime>(n: usize) -> io::Result<Sample> {
     })
 }
 
+pub mod busy;
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
 pub mod serve;

@@ -152,6 +152,25 @@ pub fn load_generator(
     conns: usize,
     msgs_per_conn: usize,
 ) -> io::Result<Sample> {
+    load_generator_with_stride(
+        addrs,
+        conns,
+        msgs_per_conn,
+        latency_stride(conns * msgs_per_conn),
+    )
+}
+
+/// [`load_generator`] recording every `stride`-th round trip's latency
+/// (1: every one, for tail latencies).
+///
+/// # Errors
+/// As [`load_generator`].
+pub fn load_generator_with_stride(
+    addrs: &[SocketAddr],
+    conns: usize,
+    msgs_per_conn: usize,
+    stride: usize,
+) -> io::Result<Sample> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     if addrs.is_empty() {
@@ -163,7 +182,7 @@ pub fn load_generator(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let stride = latency_stride(conns * msgs_per_conn);
+    let stride = stride.max(1);
     let addrs = addrs.to_vec();
     let run = async move {
         let mut streams = Vec::with_capacity(conns);
@@ -228,6 +247,23 @@ pub fn load_generator(
 /// # Panics
 /// On an I/O error, a short echo, or past [`ITERATION_LIMIT`].
 pub fn monoio_serve(threads: usize, conns: usize, msgs_per_conn: usize) -> Sample {
+    monoio_serve_with(threads, conns, msgs_per_conn, None, None)
+}
+
+/// [`monoio_serve`] with the load generator recording every `stride`-th
+/// latency (`None`: the default stride) and, with `hog = Some(slice)`, a
+/// CPU task on thread 0 that computes in `slice`-long pieces and yields
+/// between them for as long as the iteration runs.
+///
+/// # Panics
+/// As [`monoio_serve`].
+pub fn monoio_serve_with(
+    threads: usize,
+    conns: usize,
+    msgs_per_conn: usize,
+    stride: Option<usize>,
+    hog: Option<std::time::Duration>,
+) -> Sample {
     let threads = threads.clamp(1, conns.max(1));
     let (ready_tx, ready_rx) = mpsc::channel::<(usize, io::Result<SocketAddr>)>();
     let handles: Vec<_> = (0..threads)
@@ -236,7 +272,7 @@ pub fn monoio_serve(threads: usize, conns: usize, msgs_per_conn: usize) -> Sampl
             let ready_tx = ready_tx.clone();
             thread::Builder::new()
                 .name(format!("monoio-serve-{t}"))
-                .spawn(move || monoio_server_thread(t, mine, &ready_tx))
+                .spawn(move || monoio_server_thread(t, mine, &ready_tx, hog.filter(|_| t == 0)))
                 .expect("spawn monoio thread")
         })
         .collect();
@@ -250,7 +286,8 @@ pub fn monoio_serve(threads: usize, conns: usize, msgs_per_conn: usize) -> Sampl
         }
     }
     let addrs: Vec<SocketAddr> = addrs.into_iter().flatten().collect();
-    let sample = load_generator(&addrs, conns, msgs_per_conn);
+    let stride = stride.unwrap_or_else(|| latency_stride(conns * msgs_per_conn));
+    let sample = load_generator_with_stride(&addrs, conns, msgs_per_conn, stride);
     for h in handles {
         match h.join() {
             Ok(Ok(())) => {}
@@ -267,6 +304,7 @@ fn monoio_server_thread(
     index: usize,
     conns: usize,
     ready_tx: &mpsc::Sender<(usize, io::Result<SocketAddr>)>,
+    hog: Option<std::time::Duration>,
 ) -> io::Result<()> {
     use monoio::net::{ListenerOpts, TcpListener};
 
@@ -282,6 +320,19 @@ fn monoio_server_thread(
         let listener =
             TcpListener::bind_with_config(loopback_any_port(), &opts).inspect_err(report)?;
         let _ = ready_tx.send((index, listener.local_addr()));
+        let stop = std::rc::Rc::new(std::cell::Cell::new(false));
+        let hog_task = hog.map(|slice| {
+            let stop = stop.clone();
+            monoio::spawn(async move {
+                while !stop.get() {
+                    super::busy::compute(slice);
+                    // Not a self-wake: monoio turns its ring only when its
+                    // queue runs dry, so a task that wakes itself starves
+                    // every socket of the thread. A 1 µs sleep lets it turn.
+                    monoio::time::sleep(std::time::Duration::from_micros(1)).await;
+                }
+            })
+        });
         let work = async move {
             let mut servers = Vec::with_capacity(conns);
             for _ in 0..conns {
@@ -294,14 +345,19 @@ fn monoio_server_thread(
             }
             io::Result::Ok(())
         };
-        monoio::time::timeout(ITERATION_LIMIT, work)
+        let served = monoio::time::timeout(ITERATION_LIMIT, work)
             .await
             .map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::TimedOut,
                     format!("monoio server ran longer than {ITERATION_LIMIT:?}"),
                 )
-            })?
+            });
+        stop.set(true);
+        if let Some(h) = hog_task {
+            h.await;
+        }
+        served?
     })
 }
 
