@@ -25,7 +25,8 @@ pub trait ReadBuf: IoBufMut {
     where
         Self: Sized,
     {
-        self.init_bytes()[..n].to_vec()
+        let bytes = self.init_bytes();
+        bytes[..n.min(bytes.len())].to_vec()
     }
 }
 

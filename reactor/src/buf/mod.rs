@@ -55,8 +55,15 @@ pub unsafe trait IoBufMut: IoBuf {
     /// Records that the first `pos` bytes are initialised (after a read);
     /// never shrinks what was already initialised.
     ///
+    /// `pos` may be larger than [`bytes_total`](IoBuf::bytes_total): a
+    /// count from the kernel is not always the number of bytes it stored
+    /// (a `recv` with `MSG_TRUNC` on a datagram socket reports the
+    /// datagram's full length). Every implementation clamps `pos` to
+    /// `bytes_total`, so a buffer is never marked initialised past its
+    /// capacity.
+    ///
     /// # Safety
-    /// The first `pos` bytes must really be initialised.
+    /// The first `min(pos, bytes_total())` bytes must really be initialised.
     unsafe fn set_init(&mut self, pos: usize);
 }
 
@@ -80,9 +87,11 @@ unsafe impl IoBufMut for Vec<u8> {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, pos: usize) {
+        let pos = pos.min(self.capacity());
         if pos > self.len() {
-            // SAFETY: the caller guarantees `pos` initialised bytes, and
-            // `pos <= capacity` because the kernel was told `bytes_total`.
+            // SAFETY: `pos <= capacity` (clamped above, whatever count the
+            // caller passed), and the caller guarantees that the first
+            // `min(pos, capacity)` bytes are initialised.
             unsafe { self.set_len(pos) };
         }
     }
@@ -101,7 +110,8 @@ unsafe impl IoBuf for Box<[u8]> {
     }
 }
 
-// SAFETY: as for `IoBuf`; always fully initialised, so `set_init` has nothing to record.
+// SAFETY: as for `IoBuf`; always fully initialised, so `set_init` has
+// nothing to record (and no count, however large, can mark more).
 unsafe impl IoBufMut for Box<[u8]> {
     fn stable_mut_ptr(&mut self) -> *mut u8 {
         self.as_mut_ptr()
@@ -169,8 +179,10 @@ unsafe impl IoBufMut for bytes::BytesMut {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, pos: usize) {
+        let pos = pos.min(self.capacity());
         if pos > self.len() {
-            // SAFETY: as for Vec: initialised by the kernel, within capacity.
+            // SAFETY: as for Vec: `pos <= capacity` (clamped above), and the
+            // caller guarantees those bytes are initialised.
             unsafe { self.set_len(pos) };
         }
     }
@@ -202,5 +214,46 @@ mod tests {
         assert_eq!(v, b"abcxx");
         assert_eq!(sqe_len(usize::MAX), u32::MAX);
         assert_eq!(sqe_len(7), 7);
+    }
+
+    /// A count past the capacity (a datagram's full length under
+    /// `MSG_TRUNC`) marks the whole capacity initialised and no more.
+    #[test]
+    fn set_init_clamps_to_capacity() {
+        let mut v = vec![1u8; 3];
+        v.reserve_exact(5);
+        let cap = v.capacity();
+        // SAFETY: every byte of the capacity is written first.
+        unsafe {
+            v.stable_mut_ptr().write_bytes(b'v', cap);
+            v.set_init(cap + 100);
+        }
+        assert_eq!(v.len(), cap);
+
+        let mut b = bytes::BytesMut::with_capacity(8);
+        let cap = b.capacity();
+        // SAFETY: as above.
+        unsafe {
+            b.stable_mut_ptr().write_bytes(b'b', cap);
+            b.set_init(usize::MAX);
+        }
+        assert_eq!(b.len(), cap);
+
+        // A view of the first 10 bytes of a larger allocation: the kernel
+        // was given 10 bytes, so a larger count must not reach past them
+        // into the Vec's uninitialised capacity.
+        let mut s = Vec::<u8>::with_capacity(100).slice(..10);
+        // SAFETY: the view's 10 bytes are written first.
+        unsafe {
+            s.stable_mut_ptr().write_bytes(b's', 10);
+            s.set_init(50);
+        }
+        assert_eq!(s.bytes_init(), 10);
+        assert_eq!(s.into_inner().len(), 10);
+
+        let mut boxed: Box<[u8]> = vec![0u8; 4].into_boxed_slice();
+        // SAFETY: a boxed slice is always initialised.
+        unsafe { boxed.set_init(99) };
+        assert_eq!(boxed.len(), 4);
     }
 }

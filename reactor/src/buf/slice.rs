@@ -74,11 +74,16 @@ unsafe impl<B: IoBufMut> IoBufMut for Slice<B> {
         self.buf.stable_mut_ptr().wrapping_add(self.begin)
     }
     unsafe fn set_init(&mut self, pos: usize) {
+        // Never past the view's end: the kernel was only given
+        // `begin..end`, whatever count it reports.
+        let pos = pos.min(self.end - self.begin);
         // A read into a slice that starts past the initialised end leaves a
         // gap of uninitialised bytes: nothing contiguous to record.
         if self.buf.bytes_init() >= self.begin {
             // SAFETY: bytes `..begin` are initialised (checked above) and
-            // `begin..begin + pos` were initialised by the read (caller).
+            // `begin..begin + pos` were initialised by the read (caller's
+            // contract; `pos` is clamped to this view, which lies within
+            // the buffer's capacity, checked in `new`).
             unsafe { self.buf.set_init(self.begin + pos) };
         }
     }
