@@ -144,5 +144,9 @@ fn a_dropped_close_still_closes_on_the_last_release() {
     w.write_all(b"x").expect("the read end is still open");
     drop(op_handle);
     let e = w.write_all(b"x").unwrap_err();
-    assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "the read end was closed");
+    assert_eq!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe,
+        "the read end was closed"
+    );
 }

@@ -16,7 +16,8 @@ use std::time::Duration;
 /// Reads and writes take owned buffers and give them back
 /// ([`BufResult`]); the type also implements the `futures-io`
 /// `AsyncRead`/`AsyncWrite` traits through internal buffers. A read
-/// cancelled mid-flight loses no data (see the crate docs).
+/// cancelled mid-flight loses no data, and dropping the stream does not
+/// lose bytes `poll_write` accepted (see the crate docs).
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
