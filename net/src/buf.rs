@@ -14,9 +14,10 @@ pub trait ReadBuf: IoBufMut {
     fn init_bytes(&self) -> &[u8];
 
     /// Copies as much of `src` as fits into the start of the buffer (up to
-    /// its capacity), marks it initialised (never shrinking what was), and
-    /// returns how many bytes were copied. This is what a receive into the
-    /// buffer does.
+    /// its capacity), sets its length as a receive of that many bytes
+    /// would (the length rule of [`IoBufMut`]: exactly the count, where the
+    /// length can change), and returns how many bytes were copied. This is
+    /// what a receive into the buffer does.
     fn fill_from(&mut self, src: &[u8]) -> usize;
 
     /// The first `n` bytes as a `Vec` (the buffer was filled by a read of
@@ -36,9 +37,8 @@ impl ReadBuf for Vec<u8> {
     }
     fn fill_from(&mut self, src: &[u8]) -> usize {
         let n = src.len().min(self.capacity());
-        let old = self.len().min(n);
-        self[..old].copy_from_slice(&src[..old]);
-        self.extend_from_slice(&src[old..n]);
+        self.clear();
+        self.extend_from_slice(&src[..n]);
         n
     }
     fn into_vec(mut self, n: usize) -> Vec<u8> {
@@ -53,9 +53,8 @@ impl ReadBuf for bytes::BytesMut {
     }
     fn fill_from(&mut self, src: &[u8]) -> usize {
         let n = src.len().min(self.capacity());
-        let old = self.len().min(n);
-        self[..old].copy_from_slice(&src[..old]);
-        self.extend_from_slice(&src[old..n]);
+        self.clear();
+        self.extend_from_slice(&src[..n]);
         n
     }
 }
