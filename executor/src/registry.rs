@@ -183,6 +183,16 @@ impl Registry {
         }
     }
 
+    /// Whether the task in `slot` has ended (rule 2 ran). Only asked while
+    /// its handle lives, so the entry is there (rule 4); a vanished entry
+    /// counts as ended.
+    pub(crate) fn has_ended(&self, slot: Slot) -> bool {
+        self.shard(slot.shard)
+            .entries
+            .get(slot.key as usize)
+            .is_none_or(|e| e.ended.is_some())
+    }
+
     /// Closes the registry and returns the wakers of every task still alive.
     pub(crate) fn close(&self) -> Vec<Waker> {
         let mut all = Vec::new();

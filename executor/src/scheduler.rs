@@ -4,10 +4,10 @@
 use std::any::Any;
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle as ThreadHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::{Injector, Stealer};
 
@@ -57,6 +57,9 @@ pub(crate) struct Shared {
     pub(crate) injector: Injector<Runnable>,
     /// Per worker: the tasks pinned to it (`spawn_local`), never stolen.
     pub(crate) inboxes: Box<[crossbeam_queue::SegQueue<Runnable>]>,
+    /// Per worker: pinned tasks whose future is alive (see
+    /// [`Shared::wait_for_pinned_runnables`]).
+    pinned_alive: Box<[AtomicUsize]>,
     pub(crate) stealers: Box<[Stealer<Runnable>]>,
     pub(crate) unparkers: Box<[OnceLock<Box<dyn Unpark>>]>,
     pub(crate) idle: Idle,
@@ -82,21 +85,67 @@ impl std::fmt::Debug for Shared {
     }
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // A pinned task may only be dropped on its worker, which drains its
-        // inbox before it exits. A runnable that still arrived afterwards
-        // (woken by a stray waker) is leaked rather than dropped on the
-        // wrong thread, which would panic.
-        for inbox in self.inboxes.iter() {
-            while let Some(r) = inbox.pop() {
-                std::mem::forget(r);
-            }
+/// How long shutdown waits for a pinned task's runnable to reach its
+/// worker's inbox (see [`Shared::wait_for_pinned_runnables`]).
+const PINNED_WAIT: Duration = Duration::from_secs(10);
+
+/// Counts a pinned task among its worker's live ones until its future is
+/// dropped (which happens on that worker).
+struct PinnedAlive {
+    shared: Arc<Shared>,
+    index: usize,
+}
+
+impl PinnedAlive {
+    fn new(shared: &Arc<Shared>, index: usize) -> Self {
+        // Release pairs with the Acquire load in
+        // `wait_for_pinned_runnables`, as does the decrement in `drop`.
+        shared.pinned_alive[index].fetch_add(1, Ordering::Release);
+        PinnedAlive {
+            shared: Arc::clone(shared),
+            index,
         }
     }
 }
 
+impl Drop for PinnedAlive {
+    fn drop(&mut self) {
+        self.shared.pinned_alive[self.index].fetch_sub(1, Ordering::Release);
+    }
+}
+
 impl Shared {
+    /// Shutdown, after the registry woke every task and before the workers'
+    /// last drain of their inboxes: waits until every pinned task whose
+    /// future is alive has its runnable in its worker's inbox.
+    ///
+    /// A pinned task may only be dropped on its worker, which drains its
+    /// inbox when it stops and once more after the registry woke every
+    /// task. By then every live pinned task has been woken, so its runnable
+    /// is in the inbox or about to be: a thread that woke it just before
+    /// (async-task marked it scheduled) may not have pushed it yet. The
+    /// workers are stopped, so nothing pops and no pinned future is
+    /// dropped meanwhile: the inbox only grows towards the count of live
+    /// pinned futures. Once they match, the last drain drops every pinned
+    /// task, and no pinned runnable can come later: a scheduled task is not
+    /// scheduled again, and a dropped one never.
+    ///
+    /// A wake stuck in that gap for longer than [`PINNED_WAIT`] (a thread
+    /// stopped mid-wake) is given up on: its runnable reaches an inbox
+    /// nobody drains, and the task leaks with this `Shared` (dropping it
+    /// off its thread would panic).
+    fn wait_for_pinned_runnables(&self) {
+        let start = Instant::now();
+        for (inbox, alive) in self.inboxes.iter().zip(self.pinned_alive.iter()) {
+            while inbox.len() < alive.load(Ordering::Acquire) {
+                if start.elapsed() > PINNED_WAIT {
+                    return;
+                }
+                std::thread::yield_now();
+            }
+        }
+    }
+
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
     }
@@ -249,6 +298,20 @@ impl Handle {
         F: Future + 'static,
         F::Output: Send + 'static,
     {
+        let (runnable, handle) = self.spawn_local_unscheduled(future);
+        if let Some(runnable) = runnable {
+            runnable.schedule();
+        }
+        handle
+    }
+
+    /// [`spawn_local`](Self::spawn_local) without the first schedule: the
+    /// caller schedules the runnable.
+    fn spawn_local_unscheduled<F>(&self, future: F) -> (Option<Runnable>, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
         let shared = &self.shared;
         let index = worker::current_worker_of(shared).expect(
             "spawn_local must be called on a worker thread of this runtime (inside a \
@@ -258,15 +321,16 @@ impl Handle {
             shared: Arc::clone(shared),
             home: Home::Worker(index),
         };
-        let (runnable, handle) = self.register(future, |future| {
+        let alive = PinnedAlive::new(shared, index);
+        let future = async move {
+            let _alive = alive;
+            future.await
+        };
+        self.register(future, |future| {
             async_task::Builder::new()
                 .metadata(meta)
                 .spawn_local(|_| future, async_task::WithInfo(worker::schedule_task))
-        });
-        if let Some(runnable) = runnable {
-            runnable.schedule();
-        }
-        handle
+        })
     }
 
     /// Runs a blocking closure on the blocking pool and returns a handle to
@@ -445,6 +509,7 @@ impl Builder {
         let shared = Arc::new(Shared {
             injector: Injector::new(),
             inboxes: (0..n).map(|_| crossbeam_queue::SegQueue::new()).collect(),
+            pinned_alive: (0..n).map(|_| AtomicUsize::new(0)).collect(),
             stealers: locals.iter().map(|w| w.stealer()).collect(),
             unparkers: (0..n).map(|_| OnceLock::new()).collect(),
             idle: Idle::new(n),
@@ -556,6 +621,7 @@ impl Executor {
                 waker.wake();
             }
             shared.blocking.shutdown();
+            shared.wait_for_pinned_runnables();
             shared.shutdown_sync.tasks_dropped();
             for t in threads {
                 let _ = t.join();
@@ -574,5 +640,77 @@ impl Executor {
 impl Drop for Executor {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    /// Records whether, and on which thread, it was dropped.
+    struct OnDrop {
+        dropped: Arc<AtomicBool>,
+        thread: Arc<Mutex<Option<String>>>,
+        _not_send: std::rc::Rc<()>,
+    }
+
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            *self.thread.lock().unwrap() = std::thread::current().name().map(String::from);
+            self.dropped.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A thread woke a pinned task just before shutdown: async-task marked
+    /// it scheduled, but the runnable reaches the worker's inbox only while
+    /// the runtime is shutting down (a runnable held here stands for that
+    /// wake, caught between the state change and the push). The task must
+    /// still be dropped on its worker, and the runtime's shared state
+    /// freed; such a runnable used to land in an inbox nobody drained,
+    /// keeping the task and the `Shared` alive for ever.
+    #[test]
+    fn a_pinned_runnable_pushed_during_shutdown_is_dropped_on_its_worker() {
+        let ex = Executor::with_thread_parks(1).unwrap();
+        let handle = ex.handle().clone();
+        let weak = Arc::downgrade(handle.shared());
+        let dropped = Arc::new(AtomicBool::new(false));
+        let thread = Arc::new(Mutex::new(None));
+        let (d, t) = (Arc::clone(&dropped), Arc::clone(&thread));
+        let task = handle.spawn(async move {
+            let guard = OnDrop {
+                dropped: d,
+                thread: t,
+                _not_send: std::rc::Rc::new(()),
+            };
+            let (runnable, join) = Handle::current().spawn_local_unscheduled(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+            drop(join);
+            runnable.expect("the runtime is running")
+        });
+        let runnable = handle.block_on_thread(task).unwrap();
+        drop(handle);
+        let pusher = std::thread::spawn(move || {
+            // Well into the shutdown below (which waits for it).
+            std::thread::sleep(Duration::from_millis(50));
+            runnable.schedule();
+        });
+        drop(ex);
+        pusher.join().unwrap();
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the pinned task was never dropped"
+        );
+        assert_eq!(
+            thread.lock().unwrap().as_deref(),
+            Some("ringbolt-worker-0"),
+            "dropped off its worker"
+        );
+        assert!(
+            weak.upgrade().is_none(),
+            "the runtime's shared state leaked"
+        );
     }
 }

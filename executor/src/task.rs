@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -19,10 +20,13 @@ pub(crate) type Registration = Option<(Arc<Registry>, Slot)>;
 
 /// Wraps a spawned future: catches a panic in `poll` and turns it into an
 /// outcome, and when it is dropped (completed, cancelled, or dropped at
-/// shutdown) leaves the runtime's task registry and runs the task's
-/// done-callbacks on the dropping thread.
+/// shutdown) drops the user's future first, then leaves the runtime's task
+/// registry and runs the task's done-callbacks on the dropping thread. So
+/// once the registry records a task's end, the task's destructors have run
+/// (what [`JoinHandle::is_finished`] reports).
 pub(crate) struct TaskFuture<F> {
-    future: F,
+    /// Dropped by hand in `Drop`, before the registry hears of the end.
+    future: ManuallyDrop<F>,
     registry: Registration,
     end: TaskEnd,
 }
@@ -30,7 +34,7 @@ pub(crate) struct TaskFuture<F> {
 impl<F> TaskFuture<F> {
     pub(crate) fn new(future: F, registry: Registration) -> Self {
         TaskFuture {
-            future,
+            future: ManuallyDrop::new(future),
             registry,
             end: TaskEnd::Cancelled,
         }
@@ -54,8 +58,9 @@ impl<F: Future> Future for TaskFuture<F> {
         // SAFETY: nothing is moved out of `self`; `end` is a `Copy` field
         // written in place through this `&mut`.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above: `this.future` stays where it is.
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        // SAFETY: see above: `this.future` stays where it is (inside its
+        // `ManuallyDrop`, which is dropped in place).
+        let future = unsafe { Pin::new_unchecked(&mut *this.future) };
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => {
@@ -70,11 +75,27 @@ impl<F: Future> Future for TaskFuture<F> {
     }
 }
 
+/// Records a task's end in the registry when dropped: after the user's
+/// future is gone, even if its destructor panicked.
+struct RecordEnd(Registration, TaskEnd);
+
+impl Drop for RecordEnd {
+    fn drop(&mut self) {
+        if let Some((registry, slot)) = self.0.take() {
+            run_callbacks(registry.task_ended(slot, self.1), self.1);
+        }
+    }
+}
+
 impl<F> Drop for TaskFuture<F> {
     fn drop(&mut self) {
-        if let Some((registry, slot)) = self.registry.take() {
-            run_callbacks(registry.task_ended(slot, self.end), self.end);
-        }
+        let _record = RecordEnd(self.registry.take(), self.end);
+        // The future is pinned; dropping it in place is what pinning
+        // allows. This is the only place it is dropped, and it is not used
+        // after.
+        // SAFETY: `future` is dropped exactly once, here, and never touched
+        // again (`self` is being dropped).
+        unsafe { ManuallyDrop::drop(&mut self.future) };
     }
 }
 
@@ -120,8 +141,11 @@ type CancelFuture<T> = Pin<Box<dyn Future<Output = Option<Outcome<T>>> + Send>>;
 enum HandleState<T> {
     /// The task may still be running.
     Running(async_task::FallibleTask<Outcome<T>, TaskMeta>),
-    /// `abort` was called: waiting for the task's future to be dropped.
+    /// `abort` was called and the task asked to stop (its cancel future
+    /// polled once): waiting for the task's future to be dropped.
     Cancelling(CancelFuture<T>),
+    /// `abort` found the task already over: what it ended with.
+    Ended(Option<Outcome<T>>),
     /// The output was taken.
     Done,
 }
@@ -185,19 +209,29 @@ impl<T> JoinHandle<T> {
         run_callbacks(vec![callback], end);
     }
 
-    /// Whether the task has finished: completed, panicked, or been aborted.
+    /// Whether the task has finished: its future returned, panicked, or
+    /// was dropped (after [`abort`](Self::abort), or at runtime shutdown),
+    /// its destructors included. An aborted task that is still in the
+    /// middle of a poll is not finished. Once this is `true`, awaiting the
+    /// handle does not wait for the task.
     pub fn is_finished(&self) -> bool {
-        match &*self.lock() {
-            HandleState::Running(t) => t.is_finished(),
-            HandleState::Cancelling(_) | HandleState::Done => true,
+        if let HandleState::Ended(_) | HandleState::Done = &*self.lock() {
+            return true;
+        }
+        match &self.registry {
+            Some((registry, slot)) => registry.has_ended(*slot),
+            // Spawned after shutdown: dropped at once, it never ran.
+            None => true,
         }
     }
 
-    /// Cancels the task. An idle task's future is dropped by a worker soon
-    /// after; a running one when its current poll returns. Awaiting the
-    /// handle then resolves once the future has been dropped (its
-    /// destructors have run), with [`JoinError::is_cancelled`] — or with the
-    /// output, if the task had already finished.
+    /// Cancels the task, at once: an idle task is scheduled one last time
+    /// so that a worker drops its future; a running one is dropped when its
+    /// current poll returns. This holds whether the handle is then awaited,
+    /// kept, or dropped. `abort` does not wait: awaiting the handle resolves
+    /// once the future has been dropped (its destructors have run), with
+    /// [`JoinError::is_cancelled`] — or with the output, if the task had
+    /// already finished. Aborting a finished or aborted task does nothing.
     pub fn abort(&self) {
         let mut state = self.lock();
         if let HandleState::Running(_) = &*state {
@@ -205,10 +239,25 @@ impl<T> JoinHandle<T> {
             else {
                 unreachable!("matched Running above");
             };
-            *state = HandleState::Cancelling((self.cancel)(task));
+            // async-task's cancel future marks the task cancelled (and
+            // schedules it if idle) on its first poll, not when it is
+            // made: poll it now. That poll makes the no-op waker the task's
+            // awaiter, but marking the task cancelled first wakes the
+            // awaiter the handle had registered, so whoever waits on the
+            // handle (a `JoinSet`) polls it again and registers its own.
+            let mut cancel = (self.cancel)(task);
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            *state = match cancel.as_mut().poll(&mut cx) {
+                Poll::Ready(outcome) => HandleState::Ended(outcome),
+                Poll::Pending => HandleState::Cancelling(cancel),
+            };
         }
     }
 }
+
+/// Nothing in a handle is pinned: the task lives in its own allocation,
+/// and an output the handle keeps (`Ended`) is only ever moved out.
+impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
@@ -221,6 +270,7 @@ impl<T> Future for JoinHandle<T> {
         let outcome = match &mut *state {
             HandleState::Running(task) => std::task::ready!(Pin::new(task).poll(cx)),
             HandleState::Cancelling(cancel) => std::task::ready!(cancel.as_mut().poll(cx)),
+            HandleState::Ended(outcome) => outcome.take(),
             HandleState::Done => panic!("JoinHandle polled after it returned its result"),
         };
         *state = HandleState::Done;

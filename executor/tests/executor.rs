@@ -223,6 +223,108 @@ fn abort_pending_running_and_finished_tasks() {
     });
 }
 
+/// Sends on a channel when dropped.
+struct SendOnDrop(std::sync::mpsc::Sender<()>);
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// `abort` stops the task at once, although nobody awaits the handle, which
+/// stays alive: an idle task and a busy one (yielding in a loop) both have
+/// their futures dropped. Then the handle says finished and awaits as
+/// cancelled.
+#[test]
+fn abort_stops_the_task_without_awaiting_the_handle() {
+    let ex = executor(2);
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
+    let guard = SendOnDrop(dropped_tx.clone());
+    let idle = ex.handle().spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    let guard = SendOnDrop(dropped_tx);
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let busy = ex.handle().spawn(async move {
+        let _guard = guard;
+        let _ = started_tx.send(());
+        loop {
+            yield_now().await;
+        }
+    });
+    started_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    idle.abort();
+    busy.abort();
+    for _ in 0..2 {
+        dropped_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an aborted task kept running while its handle was not awaited");
+    }
+    for h in [idle, busy] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !h.is_finished() {
+            assert!(std::time::Instant::now() < deadline, "never finished");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let err = ex.handle().block_on_thread(h).unwrap_err();
+        assert!(err.is_cancelled());
+    }
+}
+
+/// `is_finished` tells the truth about an aborted task: false while it is
+/// still inside a poll, true only once its future (and so its destructors)
+/// is gone.
+#[test]
+fn an_aborted_task_is_finished_only_once_its_future_is_dropped() {
+    let ex = executor(2);
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let guard = DropCount(Arc::clone(&dropped));
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let h = ex.handle().spawn(async move {
+        let _guard = guard;
+        let _ = started_tx.send(());
+        // Holds this worker inside the poll until the test lets go.
+        let _ = release_rx.recv_timeout(Duration::from_secs(60));
+        std::future::pending::<()>().await
+    });
+    started_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    h.abort();
+    assert!(!h.is_finished(), "the task is still running its poll");
+    release_tx.send(()).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !h.is_finished() {
+        assert!(std::time::Instant::now() < deadline, "never finished");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "finished before its future was dropped"
+    );
+    assert!(ex.handle().block_on_thread(h).unwrap_err().is_cancelled());
+}
+
+/// Aborting and dropping the handle right away stops the task too.
+#[test]
+fn abort_then_drop_the_handle_stops_the_task() {
+    let ex = executor(2);
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel();
+    let guard = SendOnDrop(dropped_tx);
+    let h = ex.handle().spawn(async move {
+        let _guard = guard;
+        loop {
+            yield_now().await;
+        }
+    });
+    h.abort();
+    drop(h);
+    dropped_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the aborted task kept running");
+}
+
 struct DropCount(Arc<AtomicUsize>);
 impl Drop for DropCount {
     fn drop(&mut self) {

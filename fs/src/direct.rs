@@ -217,7 +217,9 @@ impl File {
         let (res, view) = self.read_at(view, pos).await;
         buf.storage = view.into_inner();
         if let Ok(n) = res {
-            buf.len = n;
+            // A read never reports more than it was asked for; the clamp
+            // keeps `len` within the buffer whatever the count.
+            buf.len = n.min(buf.capacity);
         }
         (res, buf)
     }

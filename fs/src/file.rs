@@ -111,7 +111,10 @@ impl File {
 
     /// Reads up to `buf.bytes_total()` bytes at `pos` with one op. Returns
     /// the count (0 at end of file, short near it; a buffer over
-    /// `u32::MAX` bytes gets a short read, never a truncated request).
+    /// `u32::MAX` bytes gets a short read, never a truncated request). A
+    /// `Vec`'s or `BytesMut`'s length is then the count, so a buffer reused
+    /// for many reads holds only the last one's bytes (the length rule of
+    /// [`IoBufMut`]).
     ///
     /// # Errors
     /// The kernel's error (`EBADF` on a write-only file); on an `O_DIRECT`

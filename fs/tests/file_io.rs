@@ -53,6 +53,48 @@ fn reads_match_std_at_random_offsets() {
     });
 }
 
+/// The loop a new user writes to copy files: one reused 256 KiB `Vec`,
+/// `read_at` then `write_all_at`, no `clear()`. After a short read the
+/// buffer holds exactly that read's bytes, so the copy equals its source
+/// (the length used to stay at the longest read, padding every copy).
+#[test]
+fn a_reused_buffer_holds_exactly_the_last_read() {
+    let dir = disk_tempdir();
+    let mut rng = Rng::new(7);
+    let sizes = [0usize, 1, 4095, 256 * 1024, 300 * 1024 + 17, 5];
+    runtime().block_on(async {
+        let mut buf = Vec::with_capacity(256 * 1024);
+        for (i, &size) in sizes.iter().enumerate() {
+            let src_path = dir.path().join(format!("src{i}"));
+            let dst_path = dir.path().join(format!("dst{i}"));
+            let contents = rng.bytes(size);
+            std::fs::write(&src_path, &contents).unwrap();
+            let src = File::open(&src_path).await.unwrap();
+            let dst = File::create(&dst_path).await.unwrap();
+            let mut pos = 0u64;
+            loop {
+                let (n, b) = src.read_at(buf, pos).await;
+                let n = n.unwrap();
+                assert_eq!(b.len(), n, "the length is what the read returned");
+                if n == 0 {
+                    buf = b;
+                    break;
+                }
+                let (res, b) = dst.write_all_at(b, pos).await;
+                res.unwrap();
+                buf = b;
+                pos += n as u64;
+            }
+            src.close().await.unwrap();
+            dst.close().await.unwrap();
+            assert!(
+                std::fs::read(&dst_path).unwrap() == contents,
+                "copy {i} of {size} bytes differs from its source"
+            );
+        }
+    });
+}
+
 #[test]
 fn writes_match_std_model() {
     let dir = disk_tempdir();

@@ -8,15 +8,74 @@ use ringbolt_reactor::IoBufMut;
 /// cancelled after the kernel had filled its buffer, those bytes are kept
 /// and copied into the next read's buffer (see the crate docs on
 /// cancellation). Implemented for `Vec<u8>`, `bytes::BytesMut` and
-/// `Box<[u8]>`; implementing it for your own type needs no `unsafe`.
+/// `Box<[u8]>`.
+///
+/// For your own type, this trait's methods need no `unsafe`, but its
+/// supertrait does: [`IoBufMut`] (and [`IoBuf`](ringbolt_reactor::IoBuf))
+/// are `unsafe trait`s, because the kernel writes through the pointer they
+/// give while no Rust reference guards it. Implementing them is a promise
+/// that the memory stays put and writable until the op ends, and that
+/// `set_init` only counts bytes the kernel stored. A type that wraps one
+/// of the buffers above can keep that promise by forwarding to it:
+///
+/// ```
+/// use ringbolt_net::ReadBuf;
+/// use ringbolt_reactor::{IoBuf, IoBufMut};
+///
+/// /// Received bytes with a label.
+/// struct Labelled {
+///     label: &'static str,
+///     bytes: Vec<u8>,
+/// }
+///
+/// // SAFETY: every method forwards to the `Vec`, which keeps the contract:
+/// // its heap block does not move when `Labelled` moves.
+/// unsafe impl IoBuf for Labelled {
+///     fn stable_ptr(&self) -> *const u8 {
+///         self.bytes.stable_ptr()
+///     }
+///     fn bytes_init(&self) -> usize {
+///         self.bytes.bytes_init()
+///     }
+///     fn bytes_total(&self) -> usize {
+///         self.bytes.bytes_total()
+///     }
+/// }
+///
+/// // SAFETY: as above, forwarded to the `Vec`.
+/// unsafe impl IoBufMut for Labelled {
+///     fn stable_mut_ptr(&mut self) -> *mut u8 {
+///         self.bytes.stable_mut_ptr()
+///     }
+///     unsafe fn set_init(&mut self, pos: usize) {
+///         // SAFETY: our caller's promise is the one the `Vec` asks for.
+///         unsafe { self.bytes.set_init(pos) }
+///     }
+/// }
+///
+/// // No unsafe here.
+/// impl ReadBuf for Labelled {
+///     fn init_bytes(&self) -> &[u8] {
+///         &self.bytes
+///     }
+///     fn fill_from(&mut self, src: &[u8]) -> usize {
+///         self.bytes.fill_from(src)
+///     }
+/// }
+///
+/// let mut buf = Labelled { label: "greeting", bytes: Vec::with_capacity(8) };
+/// assert_eq!(buf.fill_from(b"hello"), 5);
+/// assert_eq!((buf.label, buf.init_bytes()), ("greeting", &b"hello"[..]));
+/// ```
 pub trait ReadBuf: IoBufMut {
     /// The initialised bytes.
     fn init_bytes(&self) -> &[u8];
 
     /// Copies as much of `src` as fits into the start of the buffer (up to
-    /// its capacity), marks it initialised (never shrinking what was), and
-    /// returns how many bytes were copied. This is what a receive into the
-    /// buffer does.
+    /// its capacity), sets its length as a receive of that many bytes
+    /// would (the length rule of [`IoBufMut`]: exactly the count, where the
+    /// length can change), and returns how many bytes were copied. This is
+    /// what a receive into the buffer does.
     fn fill_from(&mut self, src: &[u8]) -> usize;
 
     /// The first `n` bytes as a `Vec` (the buffer was filled by a read of
@@ -25,7 +84,8 @@ pub trait ReadBuf: IoBufMut {
     where
         Self: Sized,
     {
-        self.init_bytes()[..n].to_vec()
+        let bytes = self.init_bytes();
+        bytes[..n.min(bytes.len())].to_vec()
     }
 }
 
@@ -35,9 +95,8 @@ impl ReadBuf for Vec<u8> {
     }
     fn fill_from(&mut self, src: &[u8]) -> usize {
         let n = src.len().min(self.capacity());
-        let old = self.len().min(n);
-        self[..old].copy_from_slice(&src[..old]);
-        self.extend_from_slice(&src[old..n]);
+        self.clear();
+        self.extend_from_slice(&src[..n]);
         n
     }
     fn into_vec(mut self, n: usize) -> Vec<u8> {
@@ -52,9 +111,8 @@ impl ReadBuf for bytes::BytesMut {
     }
     fn fill_from(&mut self, src: &[u8]) -> usize {
         let n = src.len().min(self.capacity());
-        let old = self.len().min(n);
-        self[..old].copy_from_slice(&src[..old]);
-        self.extend_from_slice(&src[old..n]);
+        self.clear();
+        self.extend_from_slice(&src[..n]);
         n
     }
 }

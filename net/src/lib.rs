@@ -27,8 +27,18 @@
 //! - **Writes.** A dropped `write` is cancelled; some prefix of its bytes
 //!   may have been sent (as with any cancelled `send`), so a stream whose
 //!   write was cancelled midway should be treated as broken. Bytes accepted
-//!   by `AsyncWrite::poll_write` are always sent (write-behind), and
-//!   `poll_flush` reports their failure.
+//!   by `AsyncWrite::poll_write` are sent (write-behind), and `poll_flush`
+//!   reports their failure.
+//! - **Dropping a stream or a write half** with write-behind bytes still
+//!   unsent does not lose them: a task of the current runtime finishes the
+//!   send and only then shuts down the write direction, so the peer sees
+//!   every byte and then the end of the stream. That task holds at most
+//!   256 KiB (one `poll_write`), gives up after 30 s, and is dropped by the
+//!   runtime's shutdown like any task, so a peer that never reads cannot
+//!   hold anything for ever; when it gives up, the send is cancelled and
+//!   the peer sees a prefix of the bytes and then the end of the stream. A
+//!   stream dropped on a thread with no runtime cancels the send at once.
+//!   Flush (or `close`) before dropping to learn whether the bytes went out.
 //! - **Accept.** A dropped accept closes the connection it may have taken.
 //!   Dropping an `incoming` stream closes every connection its multishot
 //!   accept had taken but not yielded.

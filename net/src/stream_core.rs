@@ -72,18 +72,27 @@ impl StreamCore {
 
     /// Splits into halves sharing the socket; stashed read bytes and
     /// write-behind sends go with their side.
-    pub(crate) fn into_split(self) -> (ReadHalfCore, WriteHalfCore) {
-        let StreamCore { sock, rd, wr } = self;
+    pub(crate) fn into_split(mut self) -> (ReadHalfCore, WriteHalfCore) {
         let read = ReadHalfCore {
-            sock: sock.clone(),
-            rd,
+            sock: self.sock.clone(),
+            rd: std::mem::take(&mut self.rd),
         };
         let write = WriteHalfCore {
-            sock,
-            wr,
+            sock: self.sock.clone(),
+            wr: std::mem::take(&mut self.wr),
             shutdown_on_drop: true,
         };
+        // `self` drops with nothing left to send.
         (read, write)
+    }
+}
+
+/// A stream dropped with write-behind bytes unsent lets a task finish the
+/// send and then shut down the write direction (bounded: see
+/// `write_side`'s module docs).
+impl Drop for StreamCore {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.wr).finish_detached(&self.sock.fd);
     }
 }
 
@@ -96,7 +105,8 @@ pub(crate) struct ReadHalfCore {
 
 /// The write half of a split stream. Dropping it shuts down the write
 /// direction (unless it is being reunited), so the peer sees the end of the
-/// stream even while the read half lives on.
+/// stream even while the read half lives on; write-behind bytes still in
+/// flight are sent first (bounded: see `write_side`'s module docs).
 #[derive(Debug)]
 pub(crate) struct WriteHalfCore {
     pub(crate) sock: Arc<Sock>,
@@ -165,7 +175,11 @@ impl WriteHalfCore {
 
 impl Drop for WriteHalfCore {
     fn drop(&mut self) {
-        if self.shutdown_on_drop {
+        if !self.shutdown_on_drop {
+            return;
+        }
+        // A task finishes the write-behind send and shuts down after it.
+        if !std::mem::take(&mut self.wr).finish_detached(&self.sock.fd) {
             // Not a ring op: drop cannot await, and shutdown never blocks.
             let _ = self.sock.ctl().shutdown(Shutdown::Write);
         }

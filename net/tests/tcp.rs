@@ -369,3 +369,30 @@ async fn a_cancelled_read_loses_no_bytes() {
         assert_eq!(got, want, "round {round}");
     }
 }
+
+/// A `Vec` reused for reads holds exactly the last read's bytes: its length
+/// is the count, also after a shorter read, and also when the bytes come
+/// from a read that was cancelled earlier (the stash).
+#[ringbolt::test]
+async fn a_reused_read_buffer_holds_exactly_the_last_read() {
+    use ringbolt::net::ReadBuf;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (ours, _) = listener.accept().unwrap();
+    let mut stream = TcpStream::from_std(ours).unwrap();
+    let mut buf = Vec::with_capacity(64);
+    for msg in [&b"a longer message"[..], b"abc", b"xy"] {
+        peer.write_all(msg).unwrap();
+        let (n, b) = stream.read(buf).await;
+        assert_eq!(n.unwrap(), msg.len());
+        assert_eq!(b, msg, "the buffer is exactly what this read got");
+        buf = b;
+    }
+    // What a receive into a buffer from the stash does.
+    let mut v = b"0123456789".to_vec();
+    assert_eq!(v.fill_from(b"abc"), 3);
+    assert_eq!(v, b"abc");
+    let mut m = bytes::BytesMut::from(&b"0123456789"[..]);
+    assert_eq!(m.fill_from(b"ab"), 2);
+    assert_eq!(&m[..], b"ab");
+}

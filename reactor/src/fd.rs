@@ -1,14 +1,21 @@
 //! [`SharedFd`]: a file descriptor shared by its owner and its in-flight ops
 //! (rule 9).
+//!
+//! Closing waits for the other handles, with one rule that leaves no gap
+//! for a lost wake-up: the closer does not watch the reference count, it
+//! waits for the *last* handle's release. `Inner`'s destructor runs exactly
+//! once, on the thread that let go of the last handle, after every other
+//! release; if a close is pending it moves the descriptor into the shared
+//! [`Closer`] slot and only then wakes the closer. A closer polled at any
+//! moment before that finds the slot empty, with its waker stored under
+//! the slot's lock, so the destructor's wake reaches it.
 
-use crate::atomic_waker::AtomicWaker;
 use crate::op::{submit, Close};
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::task::Poll;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Poll, Waker};
 
 /// A file descriptor shared by a file or socket and every op working on it.
 ///
@@ -25,14 +32,52 @@ pub struct SharedFd {
 #[derive(Debug)]
 struct Inner {
     fd: Option<OwnedFd>,
-    /// Set by `close`: every clone dropped from now on wakes `closer`.
-    closing: AtomicBool,
-    closer: AtomicWaker,
+    /// Set by `close` before it lets go of its handle: the last handle's
+    /// release hands the descriptor over here instead of closing it.
+    closer: OnceLock<Arc<Closer>>,
 }
 
-impl std::fmt::Debug for AtomicWaker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AtomicWaker")
+/// Where the last handle's release leaves the descriptor for `close`.
+#[derive(Debug, Default)]
+struct Closer {
+    state: Mutex<CloseState>,
+}
+
+#[derive(Debug, Default)]
+struct CloseState {
+    /// Every handle is gone (`Inner` was dropped).
+    released: bool,
+    /// The descriptor, until a closer takes it.
+    fd: Option<OwnedFd>,
+    /// Closers waiting for the release.
+    wakers: Vec<Waker>,
+}
+
+impl Closer {
+    fn lock(&self) -> MutexGuard<'_, CloseState> {
+        // The state stays consistent even if a holder panicked: every
+        // critical section is a few plain field writes.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: no other release can follow, so the
+        // hand-over below is the last event a closer waits for.
+        let Some(closer) = self.closer.take() else {
+            return; // `fd` drops with `self`: close(2).
+        };
+        let wakers = {
+            let mut state = closer.lock();
+            state.fd = self.fd.take();
+            state.released = true;
+            std::mem::take(&mut state.wakers)
+        };
+        // Outside the lock: a waker may poll the closer at once.
+        for waker in wakers {
+            waker.wake();
+        }
     }
 }
 
@@ -42,8 +87,7 @@ impl SharedFd {
         Self {
             inner: Arc::new(Inner {
                 fd: Some(fd),
-                closing: AtomicBool::new(false),
-                closer: AtomicWaker::new(),
+                closer: OnceLock::new(),
             }),
         }
     }
@@ -55,32 +99,29 @@ impl SharedFd {
 
     /// Closes the descriptor with an io_uring `close` once every other clone
     /// (each in-flight op on it) is gone, and reports the result.
+    ///
+    /// If clones call `close` at the same time, one of them closes the
+    /// descriptor and reports `close(2)`'s result; the others return
+    /// `Ok(())` once it is handed over.
     pub async fn close(self) -> io::Result<()> {
-        self.inner.closing.store(true, Ordering::SeqCst);
-        let mut this = Some(self.inner.clone());
+        let closer = Arc::clone(self.inner.closer.get_or_init(Default::default));
+        // If this is the last handle, `Inner`'s destructor hands the
+        // descriptor over right here.
         drop(self);
         let fd = poll_fn(|cx| {
-            let arc = this.take().expect("polled after completion");
-            arc.closer.register(cx.waker());
-            match Arc::try_unwrap(arc) {
-                Ok(mut inner) => Poll::Ready(inner.fd.take().expect("fd present until closed")),
-                Err(arc) => {
-                    this = Some(arc);
-                    Poll::Pending
-                }
+            let mut state = closer.lock();
+            if state.released {
+                return Poll::Ready(state.fd.take());
             }
+            if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                state.wakers.push(cx.waker().clone());
+            }
+            Poll::Pending
         })
         .await;
-        submit(Close::new(fd)).await
-    }
-}
-
-impl Drop for SharedFd {
-    fn drop(&mut self) {
-        // SeqCst pairs with the store in `close`: either `close` sees our
-        // count gone in `try_unwrap`, or we see `closing` and wake it.
-        if self.inner.closing.load(Ordering::SeqCst) {
-            self.inner.closer.wake();
+        match fd {
+            Some(fd) => submit(Close::new(fd)).await,
+            None => Ok(()),
         }
     }
 }

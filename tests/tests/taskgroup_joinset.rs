@@ -59,6 +59,106 @@ fn join_set_join_all_and_abort_all() {
     });
 }
 
+/// Counts drops.
+struct CountOnDrop(Arc<AtomicUsize>);
+impl Drop for CountOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `done` every 5 ms for up to 30 s.
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    for _ in 0..6000 {
+        if done() {
+            return true;
+        }
+        ringbolt::time::sleep(Duration::from_millis(5)).await;
+    }
+    done()
+}
+
+/// `abort_all` stops the tasks at once, before the set is joined: a ticking
+/// loop and an idle task both have their futures dropped while the set
+/// sits untouched.
+#[test]
+fn join_set_abort_all_stops_tasks_before_they_are_joined() {
+    rt().block_on(async {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let mut set = JoinSet::new();
+        for i in 0..4 {
+            let guard = CountOnDrop(Arc::clone(&dropped));
+            let ticks = Arc::clone(&ticks);
+            set.spawn(async move {
+                let _guard = guard;
+                if i % 2 == 0 {
+                    std::future::pending::<()>().await
+                }
+                loop {
+                    ticks.fetch_add(1, Ordering::SeqCst);
+                    ringbolt::time::sleep(Duration::from_millis(1)).await;
+                }
+            });
+        }
+        assert!(eventually(|| ticks.load(Ordering::SeqCst) > 0).await);
+        set.abort_all();
+        assert!(
+            eventually(|| dropped.load(Ordering::SeqCst) == 4).await,
+            "aborted tasks kept running until joined ({} of 4 dropped)",
+            dropped.load(Ordering::SeqCst)
+        );
+        let results = set.join_all().await;
+        assert!(results
+            .iter()
+            .all(|r| r.as_ref().is_err_and(|e| e.is_cancelled())));
+    });
+}
+
+/// A set already polled (its handles registered their wakers) still
+/// learns that its aborted tasks ended: `abort` must not replace the
+/// waker the set waits on.
+#[test]
+fn join_set_polled_before_abort_all_still_joins() {
+    rt().block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..3 {
+            set.spawn(std::future::pending::<()>());
+        }
+        assert!(set.try_join_next().is_none(), "all pending");
+        set.abort_all();
+        for _ in 0..3 {
+            let res = ringbolt::time::timeout(Duration::from_secs(30), set.join_next())
+                .await
+                .expect("the set was never woken for an aborted task");
+            assert!(res.unwrap().unwrap_err().is_cancelled());
+        }
+        assert!(set.is_empty());
+    });
+}
+
+/// `TaskGroup::cancel` stops every task before `join` is awaited.
+#[test]
+fn task_group_cancel_stops_tasks_before_join() {
+    rt().block_on(async {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let mut group = TaskGroup::<(), ()>::new();
+        for _ in 0..3 {
+            let guard = CountOnDrop(Arc::clone(&dropped));
+            group.spawn(async move {
+                let _guard = guard;
+                loop {
+                    ringbolt::time::sleep(Duration::from_millis(1)).await;
+                }
+            });
+        }
+        ringbolt::time::sleep(Duration::from_millis(5)).await;
+        group.cancel();
+        assert!(eventually(|| dropped.load(Ordering::SeqCst) == 3).await);
+        assert_eq!(group.join().await.unwrap(), Vec::<()>::new());
+    });
+}
+
 #[test]
 fn dropping_join_set_aborts_its_tasks() {
     struct SetOnDrop(Arc<AtomicBool>);

@@ -17,7 +17,8 @@ pub struct OwnedReadHalf {
 
 /// The write half of a [`TcpStream`], from [`TcpStream::into_split`].
 /// Dropping it shuts down the write direction, so the peer sees the end of
-/// the stream even while the read half lives on.
+/// the stream even while the read half lives on; bytes `poll_write`
+/// accepted are sent first (see the crate docs on cancellation).
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
     pub(crate) core: WriteHalfCore,

@@ -16,7 +16,8 @@ use std::time::Duration;
 /// Reads and writes take owned buffers and give them back
 /// ([`BufResult`]); the type also implements the `futures-io`
 /// `AsyncRead`/`AsyncWrite` traits through internal buffers. A read
-/// cancelled mid-flight loses no data (see the crate docs).
+/// cancelled mid-flight loses no data, and dropping the stream does not
+/// lose bytes `poll_write` accepted (see the crate docs).
 ///
 /// ```no_run
 /// # async fn demo() -> std::io::Result<()> {
@@ -64,10 +65,9 @@ impl TcpStream {
     /// Receives into `buf` (from its start, up to its capacity). `Ok(0)`
     /// is end of stream (or a zero-capacity buffer).
     ///
-    /// The bytes received are `buf[..n]`. As with every owned-buffer read,
-    /// a `Vec`'s length only grows to cover what the kernel wrote: reusing a
-    /// longer buffer leaves its old bytes after `n`, so slice with `n` (or
-    /// `clear()` the `Vec` first) before using it.
+    /// The bytes received are `buf[..n]`; a `Vec`'s or `BytesMut`'s length
+    /// is then exactly `n`, also when the buffer is reused (the length rule
+    /// of [`IoBufMut`](ringbolt_reactor::IoBufMut)).
     pub async fn read<B: ReadBuf>(&mut self, buf: B) -> BufResult<usize, B> {
         self.core.read(buf).await
     }

@@ -68,17 +68,28 @@ unsafe impl<B: IoBuf> IoBuf for Slice<B> {
     }
 }
 
-// SAFETY: as for `IoBuf`; `set_init` translates to the underlying offsets.
+// SAFETY: as for `IoBuf`; `set_init` translates to the underlying offsets
+// (the length rule of `IoBufMut` for views).
 unsafe impl<B: IoBufMut> IoBufMut for Slice<B> {
     fn stable_mut_ptr(&mut self) -> *mut u8 {
         self.buf.stable_mut_ptr().wrapping_add(self.begin)
     }
     unsafe fn set_init(&mut self, pos: usize) {
-        // A read into a slice that starts past the initialised end leaves a
-        // gap of uninitialised bytes: nothing contiguous to record.
-        if self.buf.bytes_init() >= self.begin {
+        // Never past the view's end: the kernel was only given
+        // `begin..end`, whatever count it reports.
+        let pos = pos.min(self.end - self.begin);
+        // The buffer's length describes a prefix. If it ended before the
+        // view, the gap is uninitialised: nothing contiguous to record. If
+        // it ends past the view, the bytes after the view are not this
+        // read's to drop, and the view was initialised already. Only a
+        // prefix ending inside the view (or at its end) becomes exactly
+        // `begin + pos` (the length rule).
+        let init = self.buf.bytes_init();
+        if (self.begin..=self.end).contains(&init) {
             // SAFETY: bytes `..begin` are initialised (checked above) and
-            // `begin..begin + pos` were initialised by the read (caller).
+            // `begin..begin + pos` were initialised by the read (caller's
+            // contract; `pos` is clamped to this view, which lies within
+            // the buffer's capacity, checked in `new`).
             unsafe { self.buf.set_init(self.begin + pos) };
         }
     }

@@ -41,7 +41,10 @@ unsafe impl<B: IoBufMut> OpCode for Read<B> {
     fn complete(mut self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
         let result = result.map(|n| n as usize);
         if let Ok(n) = result {
-            // SAFETY: the kernel wrote `n` bytes from the start of the buffer.
+            // A read reports the bytes it stored from the start of the
+            // buffer, never more than it was asked for (`bytes_total`, or
+            // less); `set_init` clamps to `bytes_total` in any case.
+            // SAFETY: so the bytes it marks are the ones the kernel stored.
             unsafe { self.buf.set_init(n) };
         }
         (result, self.buf)

@@ -76,7 +76,10 @@ unsafe impl<B: IoBufMut> OpCode for Readv<B> {
         if let Ok(mut left) = result {
             for b in &mut self.bufs {
                 let n = left.min(b.bytes_total());
-                // SAFETY: the kernel filled the buffers in order; `n` bytes of this one.
+                // `readv` fills each iovec to its length before the next and
+                // reports the bytes stored; `n` is this buffer's share,
+                // clamped to its length.
+                // SAFETY: so this buffer's first `n` bytes were stored.
                 unsafe { b.set_init(n) };
                 left -= n;
             }

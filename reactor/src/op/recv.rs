@@ -8,6 +8,11 @@ use std::io;
 
 /// `recv(2)` into the start of `buf` (up to its capacity, clamped to
 /// `u32::MAX`: a short receive is legal).
+///
+/// The count is what `recv(2)` returns: the bytes stored, except with
+/// `MSG_TRUNC` in the flags on a datagram socket, where it is the
+/// datagram's full length and may exceed the buffer. The buffer is marked
+/// initialised up to what the kernel stored, never past its capacity.
 #[derive(Debug)]
 pub struct Recv<B> {
     fd: SharedFd,
@@ -38,7 +43,10 @@ unsafe impl<B: IoBufMut> OpCode for Recv<B> {
     fn complete(mut self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
         let result = result.map(|n| n as usize);
         if let Ok(n) = result {
-            // SAFETY: the kernel wrote `n` bytes from the start of the buffer.
+            // The kernel stored `min(n, bytes_total)` bytes from the start of
+            // the buffer: `n` itself unless `MSG_TRUNC` made it a datagram's
+            // full length. `set_init` clamps to `bytes_total`.
+            // SAFETY: so the bytes it marks are the ones the kernel stored.
             unsafe { self.buf.set_init(n) };
         }
         (result, self.buf)

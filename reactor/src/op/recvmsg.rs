@@ -12,8 +12,9 @@ use std::io;
 /// What a [`RecvMsg`] received besides the bytes.
 #[derive(Debug)]
 pub struct RecvMsgOut {
-    /// Bytes received (for a datagram cut short by `MSG_TRUNC` in the
-    /// flags, its full length).
+    /// Bytes received: what the buffers hold, except with `MSG_TRUNC` in
+    /// the op's flags on a datagram socket, where it is the datagram's full
+    /// length and may exceed them (the buffers hold what fit).
     pub len: usize,
     /// The sender (its family is `AF_UNSPEC` when the socket reports none,
     /// as connected stream sockets do).
@@ -74,8 +75,11 @@ unsafe impl<B: IoBufMut> OpCode for RecvMsg<B> {
         let mut left = n;
         for b in &mut self.bufs {
             let filled = left.min(b.bytes_total());
-            // SAFETY: the kernel filled the iovecs in order: this buffer's
-            // first `filled` bytes are initialised.
+            // The kernel fills the iovecs in order, each to its length
+            // before the next, and stores `min(n, total length)` bytes (`n`
+            // is a datagram's full length under `MSG_TRUNC`); `filled` is
+            // this buffer's share, clamped to its length.
+            // SAFETY: so this buffer's first `filled` bytes were stored.
             unsafe { b.set_init(filled) };
             left -= filled;
         }

@@ -170,10 +170,9 @@ impl NetRuntime for Ringbolt {
 
     async fn recv(conn: &mut Self::Conn) -> io::Result<usize> {
         let mut buf = std::mem::take(&mut conn.buf);
-        // A read fills from the start of the buffer and never shrinks its
-        // length: clear it so the length is what this read received.
-        buf.clear();
-        buf.reserve(MESSAGE_SIZE);
+        // A read fills from the start of the buffer and sets its length
+        // to what it received; it needs the room for a whole message.
+        buf.reserve(MESSAGE_SIZE.saturating_sub(buf.len()));
         let (res, buf) = conn.stream.read(buf).await;
         conn.buf = buf;
         res
