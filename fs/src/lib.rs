@@ -51,6 +51,8 @@ mod open_options;
 mod path_ops;
 mod read_dir;
 mod stream;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod util;
 
 pub use direct::{AlignedBuf, DioAlign};

@@ -57,7 +57,12 @@ enum Finished {
 /// A [`File`] with a cursor and a 64 KiB buffer, implementing `futures-io`'s
 /// [`AsyncRead`], [`AsyncBufRead`], [`AsyncWrite`] and [`AsyncSeek`], so
 /// `futures::io::copy`, `lines()` and friends work on it. Each read or
-/// write of the buffer is one ring op.
+/// write of the buffer is one ring op. With the `tokio-io` feature it also
+/// implements tokio's four traits of the same names, on the same buffer.
+///
+/// Every poll method leaves the op it started in the stream, so dropping
+/// a pending read, write or seek (a timeout, a `select!` branch that lost)
+/// loses no bytes: the next call finishes that op first.
 ///
 /// Writes are buffered: call `flush` (or [`close`](Self::close)) before
 /// dropping it, or the buffered bytes are lost. A file opened with
@@ -88,6 +93,9 @@ pub struct FileStream {
     pos: u64,
     inflight: InFlight,
     seek_end: i64,
+    /// The target of tokio's `start_seek`, until `poll_complete` reaches it.
+    #[cfg(feature = "tokio-io")]
+    pub(crate) tokio_seek: Option<SeekFrom>,
 }
 
 impl FileStream {
@@ -101,6 +109,8 @@ impl FileStream {
             pos: 0,
             inflight: InFlight::Idle,
             seek_end: 0,
+            #[cfg(feature = "tokio-io")]
+            tokio_seek: None,
         }
     }
 

@@ -6,10 +6,12 @@
 //! starts their send and reports them written, and `poll_flush` waits for
 //! it. `poll_close` flushes and shuts down the write direction.
 
+use crate::sys::Sock;
 use crate::tcp::{self, TcpStream};
 use crate::unix::{self, UnixStream};
+use crate::write_side::WriteSide;
 use futures_io::{AsyncRead, AsyncWrite};
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -46,17 +48,37 @@ macro_rules! async_write {
                 $wr.poll_drain(cx, &$sock.fd)
             }
 
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $s = self.get_mut();
+                $wr.poll_write_vectored(cx, &$sock.fd, bufs)
+            }
+
             fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $s = self.get_mut();
-                ready!($wr.poll_drain(cx, &$sock.fd))?;
-                // shutdown(2) never blocks; not worth an op kept in the type.
-                match $sock.ctl().shutdown(Shutdown::Write) {
-                    Err(e) if e.kind() != io::ErrorKind::NotConnected => Poll::Ready(Err(e)),
-                    _ => Poll::Ready(Ok(())),
-                }
+                poll_shutdown_write(cx, &mut $wr, &$sock)
             }
         }
     };
+}
+
+/// `poll_close` (and tokio's `poll_shutdown`): flushes, then shuts down
+/// the write direction. `shutdown(2)` never blocks, so it is a plain
+/// syscall rather than an op kept in the type; a peer already gone
+/// (`NotConnected`) is no error.
+pub(crate) fn poll_shutdown_write(
+    cx: &mut Context<'_>,
+    wr: &mut WriteSide,
+    sock: &Sock,
+) -> Poll<io::Result<()>> {
+    ready!(wr.poll_drain(cx, &sock.fd))?;
+    match sock.ctl().shutdown(Shutdown::Write) {
+        Err(e) if e.kind() != io::ErrorKind::NotConnected => Poll::Ready(Err(e)),
+        _ => Poll::Ready(Ok(())),
+    }
 }
 
 async_read!(TcpStream, |s| (s.core.rd, s.core.sock));

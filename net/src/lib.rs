@@ -80,6 +80,29 @@
 //! addresses are ordinary syscalls through `socket2::SockRef` on the
 //! socket's one descriptor.
 //!
+//! # Descriptors
+//!
+//! Every socket, listener and owned half implements `AsFd` and `AsRawFd`
+//! (set any option the API lacks through `socket2::SockRef::from(&socket)`).
+//! Every socket and listener also converts from an `OwnedFd`, a raw fd or
+//! a `socket2::Socket`, and back into them (`IntoRawFd`, `From<_> for
+//! OwnedFd`, `From<_> for socket2::Socket`, and the fallible `into_std`).
+//! Taking the descriptor out follows the op protocol's rule 9: while ops
+//! still hold it (an abandoned op waiting for its final CQE) the caller
+//! gets a duplicate, so closing it never frees a number the kernel still
+//! works on; bytes received but not yet read and unflushed write-behind
+//! bytes are dropped. Descriptors given in may be blocking or not (they are
+//! switched to blocking mode, as `from_std` does).
+//!
+//! # tokio's I/O traits
+//!
+//! With the `tokio-io` feature, streams and their halves implement
+//! `tokio::io::AsyncRead` and `AsyncWrite`, and the read sides
+//! `AsyncBufRead`, on the same internal buffers as the `futures-io`
+//! traits and with the same cancellation guarantee, so crates written for
+//! tokio's traits (tokio-rustls, tokio-util's codecs) run on ringbolt
+//! sockets. It needs only tokio's trait definitions: no tokio runtime runs.
+//!
 //! # What is not a ring op (yet)
 //!
 //! - Name resolution ([`lookup_host`]) runs on the blocking pool.
@@ -101,17 +124,21 @@
 //! }
 //! # Ok(()) }
 //! ```
-#![forbid(unsafe_code)]
+// `FromRawFd` is an unsafe trait method: `fd.rs` alone allows it.
+#![deny(unsafe_code)]
 
 mod addr;
 mod buf;
 mod dgram;
+mod fd;
 mod io_compat;
 mod read_side;
 mod recv_stream;
 mod stream_core;
 mod sys;
 pub mod tcp;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp;
 pub mod unix;
 mod write_side;

@@ -1,5 +1,6 @@
 //! The read half of a stream socket: cancellation-safe owned reads and the
-//! buffered `poll_read` behind `AsyncRead`.
+//! buffered `poll_read`/`poll_fill_buf` behind the `futures-io` and tokio
+//! `AsyncRead` (and tokio's `AsyncBufRead`).
 //!
 //! # Rules
 //!
@@ -161,35 +162,74 @@ impl ReadSide {
         submit(Recv::new(fd, buf, libc::MSG_PEEK)).await
     }
 
-    /// `AsyncRead::poll_read`: receives into an internal buffer whose op
-    /// stays parked here between polls.
+    /// The buffered bytes (`AsyncBufRead::poll_fill_buf`), receiving
+    /// when there are none; an empty slice is end of stream. The receive
+    /// goes into the stash's own buffer, of at least 64 KiB (up to 256 KiB
+    /// when `want` asks for more), and its op stays parked here between
+    /// polls (rule 1), so a dropped poll loses nothing.
+    pub(crate) fn poll_fill_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        fd: &SharedFd,
+        want: usize,
+    ) -> Poll<io::Result<&[u8]>> {
+        loop {
+            if let Parked::Answer(res) = ready!(self.poll_parked(cx)) {
+                // A parked op answers only end of stream or an error.
+                return Poll::Ready(res.map(|_| &[][..]));
+            }
+            if !self.stashed().is_empty() {
+                break;
+            }
+            let cap = want.clamp(POLL_READ_BUF, 4 * POLL_READ_BUF);
+            let mut buf = std::mem::take(&mut self.stash);
+            buf.clear();
+            buf.reserve(cap);
+            self.parked = Some(Box::new(submit(Recv::new(fd, buf, 0))));
+        }
+        Poll::Ready(Ok(self.stashed()))
+    }
+
+    /// Marks `n` bytes of [`poll_fill_buf`](Self::poll_fill_buf)'s slice
+    /// read (`AsyncBufRead::consume`).
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.take_stashed(|s| n.min(s.len()), false);
+    }
+
+    /// `AsyncRead::poll_read` for room for `want` bytes: `put` copies (a
+    /// prefix of) the bytes it is given to the caller and returns how many
+    /// it took, at most `want`. With no room, it finishes a parked op (its
+    /// end of stream or error is the answer) and reads nothing.
+    pub(crate) fn poll_read_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        fd: &SharedFd,
+        want: usize,
+        put: impl FnOnce(&[u8]) -> usize,
+    ) -> Poll<io::Result<usize>> {
+        if want == 0 {
+            return match ready!(self.poll_parked(cx)) {
+                Parked::Answer(res) => Poll::Ready(res),
+                Parked::Stashed => Poll::Ready(Ok(0)),
+            };
+        }
+        let n = put(ready!(self.poll_fill_buf(cx, fd, want))?);
+        self.consume(n);
+        Poll::Ready(Ok(n))
+    }
+
+    /// `futures-io`'s `AsyncRead::poll_read`.
     pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         fd: &SharedFd,
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        loop {
-            if let Parked::Answer(res) = ready!(self.poll_parked(cx)) {
-                return Poll::Ready(res);
-            }
-            if !self.stashed().is_empty() || out.is_empty() {
-                let n = self.take_stashed(
-                    |s| {
-                        let n = s.len().min(out.len());
-                        out[..n].copy_from_slice(&s[..n]);
-                        n
-                    },
-                    false,
-                );
-                return Poll::Ready(Ok(n));
-            }
-            let cap = out.len().clamp(POLL_READ_BUF, 4 * POLL_READ_BUF);
-            let mut buf = std::mem::take(&mut self.stash);
-            buf.clear();
-            buf.reserve(cap);
-            self.parked = Some(Box::new(submit(Recv::new(fd, buf, 0))));
-        }
+        self.poll_read_with(cx, fd, out.len(), |s| {
+            let n = s.len().min(out.len());
+            out[..n].copy_from_slice(&s[..n]);
+            n
+        })
     }
 }
 

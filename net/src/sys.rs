@@ -24,6 +24,19 @@ impl Sock {
         }
     }
 
+    /// Takes over a socket descriptor from the caller (`From<OwnedFd>`),
+    /// switching it to blocking mode as `from_std` does: the ring does the
+    /// waiting, and not every kernel that ringbolt runs on waits in the
+    /// ring for a non-blocking socket.
+    pub(crate) fn adopt(fd: OwnedFd) -> Self {
+        let socket = Socket::from(fd);
+        // Only a descriptor that is no socket can refuse; then every op on
+        // it reports the kernel's error (`ENOTSOCK`), so nothing is lost
+        // by going on.
+        let _ = socket.set_nonblocking(false);
+        Self::new(socket)
+    }
+
     /// Wraps a socket fd produced by the ring (socket, accept).
     pub(crate) fn from_fd(fd: OwnedFd) -> Self {
         Self {

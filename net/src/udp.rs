@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 /// ```
 #[derive(Debug)]
 pub struct UdpSocket {
-    sock: Sock,
+    pub(crate) sock: Sock,
 }
 
 impl UdpSocket {

@@ -32,7 +32,7 @@ use ringbolt_executor::Handle;
 use ringbolt_reactor::op::{Send, SendMsg};
 use ringbolt_reactor::{submit, BufResult, IoBuf, Op, SharedFd, Slice};
 use std::future::{poll_fn, Future};
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::pin::{pin, Pin};
 use std::task::{ready, Context, Poll};
@@ -102,15 +102,32 @@ impl WriteSide {
         fd: &SharedFd,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, fd, &[IoSlice::new(data)])
+    }
+
+    /// `AsyncWrite::poll_write_vectored`: copies the slices, in order and
+    /// up to 256 KiB in all, into one buffer and sends it with one op.
+    pub(crate) fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        fd: &SharedFd,
+        data: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         ready!(self.poll_drain(cx, fd))?;
-        if data.is_empty() {
+        let mut buf = std::mem::take(&mut self.spare);
+        for slice in data {
+            let room = POLL_WRITE_BUF - buf.len();
+            if room == 0 {
+                break;
+            }
+            buf.extend_from_slice(&slice[..slice.len().min(room)]);
+        }
+        let n = buf.len();
+        if n == 0 {
+            self.spare = buf;
             return Poll::Ready(Ok(0));
         }
-        let n = data.len().min(POLL_WRITE_BUF);
-        let mut buf = std::mem::take(&mut self.spare);
-        buf.extend_from_slice(&data[..n]);
-        let len = buf.len();
-        self.in_flight = Some(submit(Send::new(fd, buf.slice(..len), 0)));
+        self.in_flight = Some(submit(Send::new(fd, buf.slice(..n), 0)));
         // Submit now so the bytes leave while the caller does other work; a
         // later failure surfaces on the next write or flush.
         if let Poll::Ready(Err(e)) = self.poll_drain(cx, fd) {

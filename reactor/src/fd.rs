@@ -169,6 +169,25 @@ impl SharedFd {
         }
     }
 
+    /// Gives the descriptor to the caller, who may close it at any time.
+    ///
+    /// Without other handles this is the descriptor itself. While ops still
+    /// hold it (an abandoned op waits for its final CQE), closing it could
+    /// let the kernel reuse its number under them (rule 9), so the caller
+    /// gets a duplicate instead (`F_DUPFD_CLOEXEC`: the same open file or
+    /// socket under a new number), and the original is closed when the
+    /// last op lets go of it.
+    ///
+    /// # Errors
+    /// `EMFILE`/`ENFILE` when a duplicate is needed and no descriptor is
+    /// left; the original is then still closed after its ops.
+    pub fn into_owned(self) -> io::Result<OwnedFd> {
+        match self.try_unwrap() {
+            Ok(fd) => Ok(fd),
+            Err(shared) => shared.as_fd().try_clone_to_owned(),
+        }
+    }
+
     /// The raw descriptor, for ops that put it in an SQE.
     pub(crate) fn fd(&self) -> io_uring::types::Fd {
         io_uring::types::Fd(self.as_raw_fd())

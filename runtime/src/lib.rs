@@ -23,6 +23,15 @@
 //!     assert_eq!(total, 60);
 //! }
 //! ```
+//!
+//! # Features
+//!
+//! - `tokio-io`: tokio's `AsyncRead`, `AsyncBufRead` and `AsyncWrite` for
+//!   [`net`] streams and their halves, and `AsyncSeek` too for
+//!   [`fs::FileStream`], so crates written for tokio's traits (tokio-rustls,
+//!   tokio-util's codecs) run on ringbolt. It depends on tokio's trait
+//!   definitions only; no tokio runtime runs. See the `tls_echo` and
+//!   `chat_server` examples.
 #![forbid(unsafe_code)]
 
 mod park;

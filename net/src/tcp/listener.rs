@@ -30,7 +30,7 @@ const DEFAULT_BACKLOG: u32 = 1024;
 /// ```
 #[derive(Debug)]
 pub struct TcpListener {
-    sock: Sock,
+    pub(crate) sock: Sock,
 }
 
 impl TcpListener {
@@ -48,7 +48,7 @@ impl TcpListener {
         socket.listen(DEFAULT_BACKLOG)
     }
 
-    pub(super) fn from_sock(sock: Sock) -> Self {
+    pub(crate) fn from_sock(sock: Sock) -> Self {
         Self { sock }
     }
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug)]
 pub struct TcpSocket {
-    inner: Socket,
+    pub(crate) inner: Socket,
 }
 
 fn domain_of(addr: &SocketAddr) -> Domain {

@@ -46,7 +46,7 @@ impl TcpStream {
         TcpSocket::new_ring_for(addr).await?.connect(addr).await
     }
 
-    pub(super) fn from_sock(sock: Sock) -> Self {
+    pub(crate) fn from_sock(sock: Sock) -> Self {
         Self {
             core: StreamCore::new(sock),
         }

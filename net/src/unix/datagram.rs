@@ -16,7 +16,7 @@ use std::path::Path;
 /// `recv_from` a ring `recvmsg` that reports the sender.
 #[derive(Debug)]
 pub struct UnixDatagram {
-    sock: Sock,
+    pub(crate) sock: Sock,
 }
 
 impl UnixDatagram {

@@ -10,7 +10,7 @@ use std::path::Path;
 /// A listening Unix stream socket.
 #[derive(Debug)]
 pub struct UnixListener {
-    sock: Sock,
+    pub(crate) sock: Sock,
 }
 
 impl UnixListener {

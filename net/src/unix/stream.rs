@@ -67,7 +67,7 @@ impl UnixStream {
         Ok(Self::from_sock(Sock::new(Socket::from(stream))))
     }
 
-    pub(super) fn from_sock(sock: Sock) -> Self {
+    pub(crate) fn from_sock(sock: Sock) -> Self {
         Self {
             core: StreamCore::new(sock),
         }

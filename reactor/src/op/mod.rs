@@ -37,7 +37,10 @@
 //!    notification would add a count).
 //! 9. An op holds a [`SharedFd`](crate::SharedFd) clone of the fd it works
 //!    on, so an fd is closed only after its last op's final CQE; an explicit
-//!    [`SharedFd::close`](crate::SharedFd::close) waits for that.
+//!    [`SharedFd::close`](crate::SharedFd::close) waits for that, and
+//!    [`SharedFd::into_owned`](crate::SharedFd::into_owned), which hands
+//!    the descriptor to code that may close it at once, hands out a
+//!    duplicate while ops still hold the original.
 //!
 //! Defining an op is implementing [`OpCode`]: say how to build the SQE from
 //! memory the op owns, and how to turn the CQE into the output.

@@ -33,6 +33,9 @@
 //! the runtime under test": there the runtime runs only the server, and the
 //! clients come from a load generator on a thread of their own.
 //!
+//! [`tls`] holds `tls_echo_16conn`, the echo over TLS (tokio-rustls on
+//! each runtime's streams, ringbolt's through its `tokio-io` traits).
+//!
 //! [`zc`] holds raw-loop-only rows (`raw_send_zc_*`): `SEND` against
 //! `SEND_ZC` on a hand-written io-uring loop, no runtime.
 
@@ -399,6 +402,7 @@ pub fn all() -> Vec<Box<dyn Workload>> {
     all.push(Box::new(serve::Serve64Conn));
     all.extend(busy::BusyEcho::ALL.map(|w| Box::new(w) as Box<dyn Workload>));
     all.push(Box::new(busy::BusyHomeRead));
+    all.push(Box::new(tls::TlsEcho16Conn));
     all.extend(zc::all());
     all
 }
@@ -565,6 +569,7 @@ pub mod busy;
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
 pub mod serve;
+pub mod tls;
 pub mod zc;
 
 #[cfg(test)]
