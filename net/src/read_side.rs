@@ -193,6 +193,37 @@ impl ReadSide {
     }
 }
 
+impl ReadSide {
+    /// `AsyncBufRead::poll_fill_buf`: the stashed bytes, receiving more
+    /// (into the internal buffer, whose op stays parked here between polls)
+    /// when there are none. Empty: end of stream.
+    pub(crate) fn poll_fill_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        fd: &SharedFd,
+    ) -> Poll<io::Result<&[u8]>> {
+        loop {
+            match ready!(self.poll_parked(cx)) {
+                Parked::Answer(Ok(_)) => return Poll::Ready(Ok(&[])),
+                Parked::Answer(Err(e)) => return Poll::Ready(Err(e)),
+                Parked::Stashed => {}
+            }
+            if !self.stashed().is_empty() {
+                return Poll::Ready(Ok(self.stashed()));
+            }
+            let mut buf = std::mem::take(&mut self.stash);
+            buf.clear();
+            buf.reserve(POLL_READ_BUF);
+            self.parked = Some(Box::new(submit(Recv::new(fd, buf, 0))));
+        }
+    }
+
+    /// `AsyncBufRead::consume`: `n` bytes of the stash are used up.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.take_stashed(|s| n.min(s.len()), false);
+    }
+}
+
 /// A receive op that is parked in `slot` if dropped before it completes.
 struct InFlight<'a, B: ReadBuf> {
     slot: &'a mut Option<Box<dyn ParkedRecv>>,
