@@ -12,17 +12,21 @@
 //!    happens.
 //! 2. The read end is a ringbolt [`UnixStream`]: a waiting task reads it
 //!    with an ordinary ring `recv`, so no thread waits on signals. Only one
-//!    task reads at a time (the holder of the slot's reader lock); when it
-//!    reads, it bumps the slot's `generation` and wakes every listener.
+//!    task reads at a time (the one that took the stream out of the slot);
+//!    when it has read, it bumps the slot's `generation`, puts the stream
+//!    back and wakes every waiter.
 //! 3. A [`Signal`] remembers the generation it last saw (the one current
 //!    when it was created) and completes a `recv` once the generation
 //!    differs, so every `Signal` that exists when the signal arrives sees
 //!    it, polled or not. Signals that arrive together may be seen as one.
-//! 4. A waiter registers its listener before it checks the generation
-//!    again, so a bump between its check and its wait still wakes it. A
-//!    reader whose `recv` is dropped mid-read releases the lock; its ring
-//!    read stays parked in the stream (the net crate's read rule) and the
-//!    next reader finishes it, so no byte and no signal is lost.
+//! 4. A waiter checks the generation and the stream and registers its
+//!    waker under the slot's lock; a reader puts the stream back under
+//!    that lock after bumping the generation, then wakes every waiter
+//!    *outside* it (a task dropped by its own wake, as at runtime
+//!    shutdown, takes the lock again in its drop). A reader whose `recv`
+//!    is dropped mid-read puts the stream back too; its ring read stays
+//!    parked in the stream (the net crate's read rule) and the next reader
+//!    finishes it, so no byte and no signal is lost.
 //!
 //! Why not a `signalfd`: it only sees signals that every thread of the
 //! process blocks, and a library cannot block them in threads it did not
@@ -35,8 +39,9 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use event_listener::Event;
-use futures_util::future::{select, Either};
+use std::future::poll_fn;
+use std::task::{Poll, Waker};
+
 use ringbolt_net::UnixStream;
 
 /// A signal [`signal`] can listen for.
@@ -90,9 +95,66 @@ impl SignalKind {
 /// One signal number's self-pipe and waiters (rules in the module docs).
 #[derive(Debug)]
 struct Slot {
-    reader: async_lock::Mutex<UnixStream>,
     generation: AtomicU64,
-    event: Event,
+    shared: Mutex<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    /// The read end; `None` while a reader has it out.
+    stream: Option<UnixStream>,
+    /// Tasks waiting for the generation to move or the stream to come
+    /// back, by waiter id.
+    waiters: HashMap<u64, Waker>,
+}
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes every waiter, outside the lock: a task dropped by its own
+    /// wake (at runtime shutdown) takes the lock again in its drop.
+    fn wake_all(&self) {
+        let waiters = std::mem::take(&mut self.lock().waiters);
+        for (_, waker) in waiters {
+            waker.wake();
+        }
+    }
+}
+
+/// The stream, out of its slot while one task reads; put back on drop
+/// (also when the read is cancelled: its op stays parked in the stream).
+struct Reader<'a> {
+    slot: &'a Slot,
+    stream: Option<UnixStream>,
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        self.slot.lock().stream = self.stream.take();
+        self.slot.wake_all();
+    }
+}
+
+/// A waiter's entry in `Shared::waiters`, removed on drop.
+struct Waiting<'a> {
+    slot: &'a Slot,
+    id: u64,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.slot.lock().waiters.remove(&self.id);
+    }
+}
+
+/// What a waiter found.
+enum Found<'a> {
+    /// The generation moved.
+    Changed,
+    /// Nobody reads: this task does.
+    Reader(Reader<'a>),
 }
 
 fn slots() -> &'static Mutex<HashMap<i32, Arc<Slot>>> {
@@ -122,9 +184,11 @@ fn slot(signum: i32) -> io::Result<Arc<Slot>> {
     let reader = UnixStream::from_std(read)?;
     signal_hook::low_level::pipe::register(signum, write)?;
     let slot = Arc::new(Slot {
-        reader: async_lock::Mutex::new(reader),
         generation: AtomicU64::new(0),
-        event: Event::new(),
+        shared: Mutex::new(Shared {
+            stream: Some(reader),
+            waiters: HashMap::new(),
+        }),
     });
     slots.insert(signum, Arc::clone(&slot));
     Ok(slot)
@@ -200,28 +264,42 @@ impl Signal {
     /// first failure can be the answer of a read whose runtime was shut
     /// down while it waited).
     pub async fn recv(&mut self) -> io::Result<()> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let slot = &*self.slot;
+        let waiting = Waiting {
+            slot,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        };
         let mut failures = 0;
         loop {
-            // Rule 3, then rule 4: listen, then look again.
-            let current = slot.generation.load(Ordering::Acquire);
-            if current != self.seen {
-                self.seen = current;
-                return Ok(());
-            }
-            let listener = slot.event.listen();
-            if slot.generation.load(Ordering::Acquire) != self.seen {
-                continue;
-            }
-            let mut reader = match select(listener, Box::pin(slot.reader.lock())).await {
-                Either::Left(((), _)) => continue,
-                Either::Right((reader, _)) => reader,
+            let seen = self.seen;
+            let found = poll_fn(|cx| {
+                // Rule 4: the waker goes in under the lock that the
+                // generation's bump is followed by a wake-all of.
+                let mut shared = slot.lock();
+                if slot.generation.load(Ordering::Acquire) != seen {
+                    return Poll::Ready(Found::Changed);
+                }
+                if let Some(stream) = shared.stream.take() {
+                    return Poll::Ready(Found::Reader(Reader {
+                        slot,
+                        stream: Some(stream),
+                    }));
+                }
+                shared.waiters.insert(waiting.id, cx.waker().clone());
+                Poll::Pending
+            })
+            .await;
+            let mut reader = match found {
+                Found::Changed => {
+                    self.seen = slot.generation.load(Ordering::Acquire);
+                    return Ok(());
+                }
+                Found::Reader(reader) => reader,
             };
-            if slot.generation.load(Ordering::Acquire) != self.seen {
-                continue;
-            }
             // Rule 2: this task reads for everyone.
-            let (res, _) = reader.read(vec![0u8; 64]).await;
+            let stream = reader.stream.as_mut().expect("a reader holds the stream");
+            let (res, _) = stream.read(vec![0u8; 64]).await;
             match res {
                 Ok(0) => {
                     return Err(io::Error::new(
@@ -231,10 +309,9 @@ impl Signal {
                 }
                 Ok(_) => {
                     failures = 0;
-                    // Release pairs with the waiters' Acquire loads: whoever
-                    // sees the new generation sees everything before it.
+                    // Release pairs with the waiters' Acquire loads; the
+                    // reader's drop wakes them all.
                     slot.generation.fetch_add(1, Ordering::Release);
-                    slot.event.notify(usize::MAX);
                 }
                 Err(e) => {
                     failures += 1;
@@ -243,6 +320,7 @@ impl Signal {
                     }
                 }
             }
+            drop(reader);
         }
     }
 }

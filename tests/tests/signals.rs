@@ -105,3 +105,30 @@ fn shutdown_timeout_finishes_an_idle_runtime() {
     rt.spawn(ringbolt::time::sleep(Duration::from_secs(3600)));
     assert!(rt.shutdown_timeout(PATIENCE));
 }
+
+#[test]
+fn a_runtime_with_tasks_waiting_on_a_signal_shuts_down() {
+    let rt = ringbolt::runtime::Builder::new()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    for _ in 0..4 {
+        let started_tx = started_tx.clone();
+        rt.spawn(async move {
+            let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
+            started_tx.send(()).unwrap();
+            let _ = usr1.recv().await;
+        });
+    }
+    for _ in 0..4 {
+        started_rx.recv_timeout(PATIENCE).unwrap();
+    }
+    // One task reads, the others wait for it; shutdown drops them all, and
+    // each drop wakes the next waiter.
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(
+        rt.shutdown_timeout(PATIENCE),
+        "shutdown hung on the signal's waiters"
+    );
+}
