@@ -33,6 +33,10 @@
 //! the runtime under test": there the runtime runs only the server, and the
 //! clients come from a load generator on a thread of their own.
 //!
+//! [`http`] holds `http_hello_64conn_1w`/`_2w`: a hyper "hello" server
+//! (the same service on `ringbolt-hyper` and on hyper-util's tokio
+//! adapters) under an external HTTP/1.1 keep-alive load generator.
+//!
 //! [`zc`] holds raw-loop-only rows (`raw_send_zc_*`): `SEND` against
 //! `SEND_ZC` on a hand-written io-uring loop, no runtime.
 
@@ -397,6 +401,8 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         .map(|&w| Box::new(w) as Box<dyn Workload>)
         .collect();
     all.push(Box::new(serve::Serve64Conn));
+    all.push(Box::new(http::HttpHello { workers: 1 }));
+    all.push(Box::new(http::HttpHello { workers: 2 }));
     all.extend(zc::all());
     all
 }
@@ -559,6 +565,7 @@ async fn accepts_task<R: NetRuntime>(n: usize) -> io::Result<Sample> {
     })
 }
 
+pub mod http;
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
 pub mod serve;
