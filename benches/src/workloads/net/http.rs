@@ -50,7 +50,7 @@ async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible
 
 /// A runtime that can run the hello server.
 pub trait HttpRuntime: BenchRuntime {
-    /// Serves [`hello`] on a new loopback listener, whose address goes to
+    /// Serves the hello service on a new loopback listener, whose address goes to
     /// `addr`, until `stop` fires; then shuts down gracefully.
     fn hello_server(
         addr: mpsc::Sender<SocketAddr>,
