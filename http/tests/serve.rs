@@ -30,6 +30,11 @@ async fn http1_keep_alive_serves_many_requests_on_one_connection() {
             .unwrap();
     let conn = ringbolt::spawn(conn);
     for i in 0..20 {
+        // HTTP/1 takes the next request once the previous exchange is over.
+        timeout(PATIENCE, sender.ready())
+            .await
+            .unwrap()
+            .unwrap_or_else(|e| panic!("connection closed before request {i}: {e}"));
         let req = Request::get("/").body(full("")).unwrap();
         let res = timeout(PATIENCE, sender.send_request(req))
             .await
