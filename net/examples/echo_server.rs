@@ -2,8 +2,10 @@
 //!
 //! `cargo run -p ringbolt-net --example echo_server -- [PORT] [MAX_CONNECTIONS]`
 //! (default port 7878). It runs until Ctrl-C, or until it has served
-//! `MAX_CONNECTIONS` connections when given.
+//! `MAX_CONNECTIONS` connections when given. Ctrl-C stops accepting and
+//! lets the open connections finish.
 
+use futures::future::{select, Either};
 use futures::StreamExt;
 use ringbolt::net::{TcpListener, TcpStream};
 
@@ -35,10 +37,16 @@ fn main() -> std::io::Result<()> {
         println!("echo server on {}", listener.local_addr()?);
         let mut handles = Vec::new();
         let mut incoming = listener.incoming();
-        // Ctrl-C ends the process (default SIGINT action).
+        let mut ctrl_c = std::pin::pin!(ringbolt::signal::ctrl_c());
         while max.is_none_or(|m| handles.len() < m) {
-            let Some(stream) = incoming.next().await else {
-                break;
+            let stream = match select(incoming.next(), ctrl_c.as_mut()).await {
+                Either::Left((Some(stream), _)) => stream,
+                Either::Left((None, _)) => break,
+                Either::Right((signal, _)) => {
+                    signal?;
+                    println!("Ctrl-C: no new connections; waiting for the open ones");
+                    break;
+                }
             };
             match stream {
                 Ok(stream) => handles.push(ringbolt::spawn(echo(stream))),

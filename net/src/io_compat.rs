@@ -1,8 +1,9 @@
-//! `futures-io` [`AsyncRead`]/[`AsyncWrite`] for streams and halves, so
-//! `futures::io::copy`, codecs and line readers work.
+//! `futures-io` [`AsyncRead`]/[`AsyncBufRead`]/[`AsyncWrite`] for streams
+//! and halves, so `futures::io::copy`, codecs and line readers work.
 //!
 //! Reads receive into an internal buffer whose op stays inside the stream
-//! between polls; writes are write-behind: `poll_write` copies the bytes,
+//! between polls; `AsyncBufRead` lends that buffer out, so a reader that
+//! copies from it (a protocol library's own buffer) copies once; writes are write-behind: `poll_write` copies the bytes,
 //! starts their send and reports them written, and `poll_flush` waits for
 //! it. `poll_close` flushes and shuts down the write direction.
 
@@ -10,7 +11,7 @@ use crate::sys::Sock;
 use crate::tcp::{self, TcpStream};
 use crate::unix::{self, UnixStream};
 use crate::write_side::WriteSide;
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::pin::Pin;
@@ -26,6 +27,21 @@ macro_rules! async_read {
             ) -> Poll<io::Result<usize>> {
                 let $s = self.get_mut();
                 $rd.poll_read(cx, &$sock.fd, buf)
+            }
+        }
+
+        impl AsyncBufRead for $ty {
+            fn poll_fill_buf(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<io::Result<&[u8]>> {
+                let $s = self.get_mut();
+                $rd.poll_fill_buf(cx, &$sock.fd, 0)
+            }
+
+            fn consume(self: Pin<&mut Self>, amt: usize) {
+                let $s = self.get_mut();
+                $rd.consume(amt)
             }
         }
     };

@@ -5,9 +5,10 @@
 //! ring of the worker that polls them, and may move between workers
 //! between (and during) operations. Reads and writes take owned buffers
 //! and give them back ([`BufResult`](ringbolt_reactor::BufResult)); the
-//! `futures-io` `AsyncRead`/`AsyncWrite` traits are implemented on top,
-//! with internal buffers, for the ecosystem (`futures::io::copy`, codecs,
-//! line readers).
+//! `futures-io` `AsyncRead`/`AsyncBufRead`/`AsyncWrite` traits are
+//! implemented on top, with internal buffers, for the ecosystem
+//! (`futures::io::copy`, codecs, line readers, hyper through
+//! `ringbolt-hyper`).
 //!
 //! # Cancellation
 //!

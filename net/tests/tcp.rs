@@ -396,3 +396,50 @@ async fn a_reused_read_buffer_holds_exactly_the_last_read() {
     assert_eq!(m.fill_from(b"ab"), 2);
     assert_eq!(&m[..], b"ab");
 }
+
+#[ringbolt::test(worker_threads = 2)]
+async fn buf_read_lends_the_stash_and_mixes_with_owned_reads() {
+    use futures::io::AsyncBufRead;
+    let listener = std::net::TcpListener::bind(localhost()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    // A fill_buf dropped before its bytes arrive leaves its recv parked.
+    {
+        let mut fill = std::pin::pin!(futures::future::poll_fn(|cx| {
+            std::pin::Pin::new(&mut stream)
+                .poll_fill_buf(cx)
+                .map_ok(|b| b.len())
+        }));
+        assert!(futures::poll!(fill.as_mut()).is_pending());
+    }
+    let want = pattern(100_000, 3);
+    let writer = std::thread::spawn(move || {
+        peer.write_all(&want).unwrap();
+        peer.shutdown(Shutdown::Write).unwrap();
+        want
+    });
+    let mut got = Vec::new();
+    for round in 0.. {
+        assert!(round < 1_000_000, "never reached the end of the stream");
+        if round % 3 == 2 {
+            // An owned read takes its bytes from the same stash.
+            let (n, b) = stream.read(Vec::with_capacity(777)).await;
+            let n = n.unwrap();
+            got.extend_from_slice(&b[..n]);
+            if n == 0 {
+                break;
+            }
+            continue;
+        }
+        let chunk = stream.fill_buf().await.unwrap();
+        if chunk.is_empty() {
+            break;
+        }
+        // Consume part of what was lent: the rest must come next.
+        let n = chunk.len().min(1000);
+        got.extend_from_slice(&chunk[..n]);
+        std::pin::Pin::new(&mut stream).consume(n);
+    }
+    assert_eq!(got, writer.join().unwrap());
+}

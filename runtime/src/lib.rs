@@ -36,6 +36,7 @@
 
 mod park;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -213,6 +213,49 @@ impl Runtime {
     pub fn enter(&self) -> executor::EnterGuard {
         self.executor.handle().enter()
     }
+
+    /// Shuts the runtime down as dropping it does, but waits at most
+    /// `timeout` for it; returns whether the shutdown finished in time.
+    ///
+    /// Shutdown cancels every task and waits for each worker to leave the
+    /// poll it is in and for each ring's cancelled operations to complete.
+    /// A task that never yields (a blocking call or a long computation in
+    /// one poll) holds its worker until the poll returns; past `timeout`
+    /// this returns `false` and the rest of the shutdown goes on in the
+    /// background, on a thread of its own.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ringbolt::Runtime::new().unwrap();
+    /// rt.spawn(ringbolt::time::sleep(Duration::from_secs(3600)));
+    /// assert!(rt.shutdown_timeout(Duration::from_secs(10)));
+    /// ```
+    pub fn shutdown_timeout(self, timeout: std::time::Duration) -> bool {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let Runtime {
+            mut executor,
+            handle,
+        } = self;
+        drop(handle);
+        let spawned = std::thread::Builder::new()
+            .name("ringbolt-shutdown".into())
+            .spawn(move || {
+                executor.shutdown();
+                let _ = done_tx.send(());
+            });
+        match spawned {
+            Ok(_) => done_rx.recv_timeout(timeout).is_ok(),
+            // No thread to spare: the runtime was moved into the failed
+            // closure and dropped there, which shut it down on this thread.
+            Err(_) => true,
+        }
+    }
+
+    /// Shuts the runtime down without waiting (tokio's name): the same as
+    /// [`shutdown_timeout`](Self::shutdown_timeout) with a zero timeout.
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(std::time::Duration::ZERO);
+    }
 }
 
 /// A cloneable reference to a [`Runtime`], usable from any thread.

@@ -35,6 +35,9 @@
 //!
 //! [`tls`] holds `tls_echo_16conn`, the echo over TLS (tokio-rustls on
 //! each runtime's streams, ringbolt's through its `tokio-io` traits).
+//! [`http`] holds `http_hello_64conn_1w`/`_2w`: a hyper "hello" server
+//! (the same service on `ringbolt-hyper` and on hyper-util's tokio
+//! adapters) under an external HTTP/1.1 keep-alive load generator.
 //!
 //! [`zc`] holds raw-loop-only rows (`raw_send_zc_*`): `SEND` against
 //! `SEND_ZC` on a hand-written io-uring loop, no runtime.
@@ -403,6 +406,8 @@ pub fn all() -> Vec<Box<dyn Workload>> {
     all.extend(busy::BusyEcho::ALL.map(|w| Box::new(w) as Box<dyn Workload>));
     all.push(Box::new(busy::BusyHomeRead));
     all.push(Box::new(tls::TlsEcho16Conn));
+    all.push(Box::new(http::HttpHello { workers: 1 }));
+    all.push(Box::new(http::HttpHello { workers: 2 }));
     all.extend(zc::all());
     all
 }
@@ -566,6 +571,7 @@ async fn accepts_task<R: NetRuntime>(n: usize) -> io::Result<Sample> {
 }
 
 pub mod busy;
+pub mod http;
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
 pub mod serve;
