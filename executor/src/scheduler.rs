@@ -74,6 +74,12 @@ pub(crate) struct Shared {
     pub(crate) running: std::sync::atomic::AtomicUsize,
     /// Data the embedding runtime attaches (see [`Builder::extension`]).
     pub(crate) extension: Option<Arc<dyn Any + Send + Sync>>,
+    /// Runnables woken after shutdown began, dropped by the shutdown (see
+    /// [`Shared::retire`]).
+    pub(crate) retired: crossbeam_queue::SegQueue<Runnable>,
+    /// Set when the shutdown has dropped everything it will: a runnable
+    /// retired later is dropped by whoever retires it.
+    pub(crate) retired_closed: AtomicBool,
 }
 
 impl std::fmt::Debug for Shared {
@@ -164,10 +170,35 @@ impl Shared {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 
+    /// A runnable woken after shutdown began: its future must be dropped
+    /// (the task is cancelled), but not here. A wake may come from inside
+    /// another task's destructor while it holds a lock (a channel waking its
+    /// receivers as its last sender goes), and the woken future's own
+    /// destructor may need that lock: dropping it inside `wake` would
+    /// deadlock. So the runnable is queued, and the thread running the
+    /// shutdown drops it. After the shutdown has finished (`retired_closed`)
+    /// the retiring thread drops what is queued itself; the `SeqCst` pair
+    /// (push, then load the flag; store the flag, then drain) leaves no
+    /// runnable behind.
+    pub(crate) fn retire(&self, runnable: Runnable) {
+        self.retired.push(runnable);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.retired_closed.load(Ordering::SeqCst) {
+            self.drop_retired();
+        }
+    }
+
+    /// Drops every retired runnable, including any their drops retire.
+    pub(crate) fn drop_retired(&self) {
+        while let Some(r) = self.retired.pop() {
+            drop(r);
+        }
+    }
+
     /// Schedules from a thread that is not one of this runtime's workers.
     pub(crate) fn schedule_remote(&self, runnable: Runnable) {
         if self.is_shutdown() {
-            drop(runnable);
+            self.retire(runnable);
             return;
         }
         self.injector.push(runnable);
@@ -526,6 +557,8 @@ impl Builder {
             shutdown_sync: ShutdownSync::default(),
             running: std::sync::atomic::AtomicUsize::new(0),
             extension: self.extension.clone(),
+            retired: crossbeam_queue::SegQueue::new(),
+            retired_closed: AtomicBool::new(false),
         });
         let start = Arc::new(start);
         let (ready_tx, ready_rx) = mpsc::channel::<io::Result<()>>();
@@ -617,15 +650,25 @@ impl Executor {
                     crossbeam_deque::Steal::Empty => break,
                 }
             }
+            shared.drop_retired();
             for waker in shared.registry.close() {
                 waker.wake();
+                // Each wake retires the task; dropping it may wake (and so
+                // retire) others, which this drains too.
+                shared.drop_retired();
             }
             shared.blocking.shutdown();
             shared.wait_for_pinned_runnables();
+            shared.drop_retired();
             shared.shutdown_sync.tasks_dropped();
             for t in threads {
                 let _ = t.join();
             }
+            // Pairs with the load in `retire`: either a late retirer sees
+            // the flag and drops its runnable itself, or this drain does.
+            shared.retired_closed.store(true, Ordering::SeqCst);
+            std::sync::atomic::fence(Ordering::SeqCst);
+            shared.drop_retired();
         };
         if worker::on_worker_thread() {
             // Dropped from inside a task: this worker must return to its loop

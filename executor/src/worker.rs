@@ -241,8 +241,10 @@ pub(crate) fn schedule_task(runnable: Runnable, info: async_task::ScheduleInfo) 
             };
             if meta.shared.is_shutdown() {
                 // Dropping the runnable drops the future (once) and marks the
-                // task cancelled for its handle.
-                drop(runnable);
+                // task cancelled for its handle; not inside this wake (see
+                // `Shared::retire`).
+                let shared = Arc::clone(&meta.shared);
+                shared.retire(runnable);
                 return;
             }
             let runtime = Arc::as_ptr(&meta.shared);
