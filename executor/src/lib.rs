@@ -35,6 +35,7 @@ mod registry;
 mod scheduler;
 mod sync;
 mod task;
+mod watch;
 mod worker;
 
 pub use metrics::WorkerMetricsSnapshot;

@@ -1,7 +1,7 @@
 //! Per-worker counters. Each is written by its own worker only (a relaxed
 //! load and store, no read-modify-write) and read by anyone.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Live counters of one worker.
 #[derive(Debug, Default)]
@@ -12,10 +12,8 @@ pub(crate) struct WorkerMetrics {
     /// Bumped before every poll and every parker turn: a worker that is
     /// awake and whose beats stand still is inside one poll.
     pub(crate) beats: AtomicU64,
-    /// The worker sleeps in its parker (a hint for the other workers).
-    pub(crate) sleeping: AtomicBool,
-    /// The worker sleeps but wakes now and then to watch the others.
-    pub(crate) watching: AtomicBool,
+    /// Sleeping and watching (see [`crate::watch`]).
+    pub(crate) watch: crate::watch::WatchFlags,
     /// Times this worker delivered another worker's completions while
     /// that worker was stuck in a long poll.
     pub(crate) helps: AtomicU64,

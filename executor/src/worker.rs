@@ -44,7 +44,7 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::ptr;
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -56,6 +56,7 @@ use crate::metrics::bump;
 use crate::park::{Park, Unpark};
 use crate::scheduler::Shared;
 use crate::task::{Home, Runnable};
+use crate::watch::{others_awake, stop_watching, watcher_to_wake, WatchFlags};
 
 /// Ticks between I/O turns, and between injector-first picks.
 const INTERVAL: u32 = 61;
@@ -389,7 +390,7 @@ impl Core {
             }
             let metrics = &self.shared.metrics[worker];
             let beats = metrics.beats.load(Ordering::Relaxed);
-            if beats != seen.beats || metrics.sleeping.load(Ordering::Relaxed) {
+            if beats != seen.beats || metrics.watch.sleeping.load(Ordering::Relaxed) {
                 *seen = Seen { beats, since: now };
                 continue;
             }
@@ -413,10 +414,9 @@ impl Core {
         found
     }
 
-    /// Whether another worker is awake (and so may get stuck in a poll).
-    fn others_awake(&self) -> bool {
-        (0..self.shared.metrics.len())
-            .any(|w| w != self.index && !self.shared.metrics[w].sleeping.load(Ordering::Relaxed))
+    /// The watch flags of every worker, in index order.
+    fn watch_flags(&self) -> impl Iterator<Item = &WatchFlags> + Clone {
+        self.shared.metrics.iter().map(|m| &m.watch)
     }
 
     /// Sleeps in the parker with nothing to run (step 4), as a *watcher*
@@ -426,11 +426,11 @@ impl Core {
     /// something to run or a producer wakes it. With everyone asleep for
     /// that long, it sleeps until woken (rule 5).
     fn sleep<P: Park>(&self, park: &mut P) {
-        let me = &self.shared.metrics[self.index];
+        let me = &self.shared.metrics[self.index].watch;
         me.sleeping.store(true, Ordering::Relaxed);
         let mut quiet = 0;
         loop {
-            let watch = if self.others_awake() {
+            let watch = if others_awake(self.watch_flags(), self.index) {
                 quiet = 0;
                 true
             } else {
@@ -441,12 +441,9 @@ impl Core {
                 me.watching.store(true, Ordering::Relaxed);
                 park.park_timeout(STUCK_AFTER);
             } else {
-                me.watching.store(false, Ordering::Relaxed);
-                // Rule 5: pairs with the fence in `ensure_watcher`. Either
-                // a worker that wakes now sees us not watching (and wakes
-                // us to watch), or we see it awake here.
-                fence(Ordering::SeqCst);
-                if self.others_awake() {
+                // Rule 5: either a worker that wakes now sees us not
+                // watching (and wakes us to watch), or we see it awake here.
+                if !stop_watching(self.watch_flags(), self.index) {
                     continue;
                 }
                 park.park();
@@ -474,24 +471,9 @@ impl Core {
     /// sleeps and none watches, wakes one to watch it (that one stays in
     /// the sleeper list and steals nothing unless this worker gets stuck).
     fn ensure_watcher(&self) {
-        let metrics = &self.shared.metrics;
-        if metrics.len() == 1 {
-            return;
-        }
-        // Pairs with the fence in `sleep`: our `sleeping = false` is
-        // ordered before the loads below.
-        fence(Ordering::SeqCst);
-        let mut sleeper = None;
-        for (w, m) in metrics.iter().enumerate() {
-            if w == self.index {
-                continue;
-            }
-            if !m.sleeping.load(Ordering::Relaxed) || m.watching.load(Ordering::Relaxed) {
-                return;
-            }
-            sleeper.get_or_insert(w);
-        }
-        if let Some(w) = sleeper.and_then(|w| self.shared.unparkers[w].get()) {
+        if let Some(w) = watcher_to_wake(self.watch_flags(), self.index)
+            .and_then(|w| self.shared.unparkers[w].get())
+        {
             w.unpark();
         }
     }
