@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use http::Uri;
 use hyper::body::Body;
 use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::{Builder, Client};
 use ringbolt::net::{lookup_host, TcpStream, UnixStream};
 
 use crate::rt::{RingboltExecutor, RingboltIo, RingboltTimer};
@@ -20,7 +20,7 @@ use crate::rt::{RingboltExecutor, RingboltIo, RingboltTimer};
 /// set on every connection.
 ///
 /// `https://` needs TLS, which this connector does not do: it answers
-/// `Unsupported` (wrap it in a TLS connector for that).
+/// `Unsupported`. `HttpsConnector` (feature `tls`) does both.
 #[derive(Debug, Clone, Default)]
 pub struct Connector {
     _private: (),
@@ -37,44 +37,74 @@ fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
-/// Where `uri` points: `"host:port"` for [`lookup_host`].
-fn authority(uri: &Uri) -> io::Result<String> {
-    match uri.scheme_str() {
-        Some("http") | None => {}
-        Some("https") => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "https needs a TLS connector; ringbolt_hyper::Connector speaks plain TCP",
-            ))
-        }
-        Some(other) => return Err(invalid(format!("unsupported URI scheme `{other}`"))),
+/// Where a URI points.
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// `https`.
+    pub(crate) tls: bool,
+    /// The host as the URI writes it (an IPv6 address keeps its brackets).
+    pub(crate) host: String,
+    /// The URI's port, or the scheme's.
+    pub(crate) port: u16,
+}
+
+impl Target {
+    /// Reads `uri`'s scheme, host and port.
+    pub(crate) fn of(uri: &Uri) -> io::Result<Target> {
+        let tls = match uri.scheme_str() {
+            Some("http") | None => false,
+            Some("https") => true,
+            Some(other) => return Err(invalid(format!("unsupported URI scheme `{other}`"))),
+        };
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| invalid(format!("URI `{uri}` has no host")))?;
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Target {
+            tls,
+            host: host.to_string(),
+            port,
+        })
     }
-    let host = uri
-        .host()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| invalid(format!("URI `{uri}` has no host")))?;
-    // An IPv6 host keeps its brackets, which `lookup_host` wants.
-    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+
+    /// `"host:port"`, as [`lookup_host`] wants it.
+    pub(crate) fn authority(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// Resolves the host and connects to the first address that answers.
+    pub(crate) async fn connect(&self) -> io::Result<TcpStream> {
+        let authority = self.authority();
+        let mut last = None;
+        for addr in lookup_host(authority.clone()).await? {
+            match TcpStream::connect(addr).await {
+                Ok(stream) => {
+                    stream.set_nodelay(true)?;
+                    return Ok(stream);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("`{authority}` resolved to no address"),
+            )
+        }))
+    }
 }
 
 async fn connect(uri: Uri) -> io::Result<RingboltIo<TcpStream>> {
-    let target = authority(&uri)?;
-    let mut last = None;
-    for addr in lookup_host(target.clone()).await? {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                stream.set_nodelay(true)?;
-                return Ok(RingboltIo::new(stream));
-            }
-            Err(e) => last = Some(e),
-        }
+    let target = Target::of(&uri)?;
+    if target.tls {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "https needs TLS: ringbolt_hyper::Connector speaks plain TCP \
+             (HttpsConnector, feature `tls`, speaks both)",
+        ));
     }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("`{target}` resolved to no address"),
-        )
-    }))
+    Ok(RingboltIo::new(target.connect().await?))
 }
 
 /// The future of [`Connector`]'s `call`.
@@ -127,8 +157,24 @@ where
     B: Body + Send,
     B::Data: Send,
 {
-    Client::builder(RingboltExecutor::new())
-        .timer(RingboltTimer)
-        .pool_timer(RingboltTimer)
-        .build(Connector::new())
+    client_builder().build(Connector::new())
+}
+
+/// hyper-util's client builder with ringbolt's executor and timers, for
+/// clients [`client`] does not make: HTTP/2 only (h2c with prior
+/// knowledge, as gRPC wants), other pool settings, another connector.
+///
+/// ```no_run
+/// use http_body_util::Empty;
+/// use hyper::body::Bytes;
+///
+/// let h2c = ringbolt_hyper::client_builder()
+///     .http2_only(true)
+///     .build::<_, Empty<Bytes>>(ringbolt_hyper::Connector::new());
+/// # drop(h2c);
+/// ```
+pub fn client_builder() -> Builder {
+    let mut builder = Client::builder(RingboltExecutor::new());
+    builder.timer(RingboltTimer).pool_timer(RingboltTimer);
+    builder
 }

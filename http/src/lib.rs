@@ -18,6 +18,11 @@
 //! graceful shutdown — and [`client`] builds hyper-util's pooled client
 //! on a [`Connector`] that resolves with [`lookup_host`](ringbolt::net::lookup_host).
 //!
+//! With the `tls` feature, `Serve::tls` serves HTTPS (rustls, HTTP/2 or
+//! HTTP/1.1 chosen by ALPN) and `HttpsConnector` / `https_client` speak
+//! it; the crate re-exports the `rustls` it uses. rustls comes without a
+//! crypto provider here: enable one of its features (`ring`, `aws_lc_rs`).
+//!
 //! ```no_run
 //! use std::convert::Infallible;
 //! use http_body_util::Full;
@@ -39,7 +44,15 @@
 mod client;
 mod rt;
 pub mod server;
+#[cfg(feature = "tls")]
+mod tls;
 
-pub use client::{client, Connecting, Connector};
+pub use client::{client, client_builder, Connecting, Connector};
+/// rustls, as this crate uses it (feature `tls`): its configurations and
+/// certificate types.
+#[cfg(feature = "tls")]
+pub use futures_rustls::rustls;
 pub use rt::{RingboltExecutor, RingboltIo, RingboltTimer};
 pub use server::{serve, Listener, Serve, WithGracefulShutdown};
+#[cfg(feature = "tls")]
+pub use tls::{https_client, HttpsConnecting, HttpsConnector, HttpsStream};

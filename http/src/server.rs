@@ -10,11 +10,17 @@
 //!    come in, a connection is closed when the header-read timeout passes:
 //!    hyper-util picks HTTP/1 or HTTP/2 from those bytes and has no timer
 //!    of its own for that wait. From then on hyper's HTTP/1 header-read
-//!    timeout bounds every request head.
+//!    timeout bounds every request head. Over TLS (`Serve::tls`, feature
+//!    `tls`) the one deadline, counted from the accept, covers the
+//!    handshake and then the first 24 bytes of plaintext: a client that
+//!    stalls mid-handshake is closed like one that stalls before its
+//!    request.
 //! 3. Graceful shutdown: when the shutdown future completes, the listener
 //!    is closed (new connections are refused), every connection is asked
 //!    to finish (HTTP/1: after the response in flight, idle ones at once;
-//!    HTTP/2: `GOAWAY`), and the serve future waits for them.
+//!    HTTP/2: `GOAWAY`; a TLS handshake still under way is dropped, as no
+//!    request can be in flight on it), and the serve future waits for
+//!    them.
 //! 4. After the grace period the connections still open are cancelled:
 //!    their tasks drop them (which closes the sockets) and the serve
 //!    future returns once every task has let go.
@@ -153,6 +159,8 @@ where
         builder,
         header_read_timeout: Duration::ZERO,
         grace: Duration::from_secs(30),
+        #[cfg(feature = "tls")]
+        tls: None,
     }
     .header_read_timeout(Duration::from_secs(30))
 }
@@ -165,14 +173,19 @@ pub struct Serve<L, S> {
     builder: Builder<RingboltExecutor>,
     header_read_timeout: Duration,
     grace: Duration,
+    /// Set by [`Serve::tls`]: every connection is TLS with it.
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<futures_rustls::rustls::ServerConfig>>,
 }
 
 impl<L, S> std::fmt::Debug for Serve<L, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Serve")
-            .field("header_read_timeout", &self.header_read_timeout)
-            .field("grace", &self.grace)
-            .finish_non_exhaustive()
+        let mut f = f.debug_struct("Serve");
+        f.field("header_read_timeout", &self.header_read_timeout)
+            .field("grace", &self.grace);
+        #[cfg(feature = "tls")]
+        f.field("tls", &self.tls.is_some());
+        f.finish_non_exhaustive()
     }
 }
 
@@ -198,6 +211,38 @@ impl<L, S> Serve<L, S> {
     /// ringbolt's already.
     pub fn builder_mut(&mut self) -> &mut Builder<RingboltExecutor> {
         &mut self.builder
+    }
+
+    /// Serves HTTPS: every accepted connection does a TLS handshake with
+    /// `config` first (in its own task, within the header-read timeout),
+    /// then HTTP/1.1 or HTTP/2 inside it. If `config` names no ALPN
+    /// protocol, the server offers `h2` and `http/1.1` (those the builder
+    /// serves), so clients can pick HTTP/2 in the handshake.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use ringbolt_hyper::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    /// use ringbolt_hyper::rustls::ServerConfig;
+    ///
+    /// # async fn demo(
+    /// #     service: axum::Router,
+    /// #     certs: Vec<CertificateDer<'static>>,
+    /// #     key: PrivateKeyDer<'static>,
+    /// # ) -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = ServerConfig::builder()
+    ///     .with_no_client_auth()
+    ///     .with_single_cert(certs, key)?;
+    /// let listener = ringbolt::net::TcpListener::bind(([127, 0, 0, 1], 8443))?;
+    /// ringbolt_hyper::serve(listener, service)
+    ///     .tls(Arc::new(config))
+    ///     .with_graceful_shutdown(ringbolt::signal::ctrl_c())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: impl Into<Arc<futures_rustls::rustls::ServerConfig>>) -> Self {
+        self.tls = Some(config.into());
+        self
     }
 
     /// Serves until `signal` completes, then shuts down gracefully (see
@@ -317,13 +362,23 @@ where
         builder,
         header_read_timeout,
         grace,
+        #[cfg(feature = "tls")]
+        tls,
     } = serve;
+    #[cfg(feature = "tls")]
+    let transport = match tls {
+        Some(config) => Transport::Tls(crate::tls::acceptor(config, &builder)),
+        None => Transport::Plain,
+    };
+    #[cfg(not(feature = "tls"))]
+    let transport = Transport::Plain;
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
-    // Dropping the sender cancels every connection (rule 4). tokio's
-    // watch wakes its receivers after releasing its lock, so a receiver
-    // that its wake drops (at runtime shutdown) cannot deadlock on it.
-    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(());
+    // `true` once shutdown has begun (rule 3); dropping the sender cancels
+    // every connection (rule 4). tokio's watch wakes its receivers after
+    // releasing its lock, so a receiver that its wake drops (at runtime
+    // shutdown) cannot deadlock on it.
+    let (phase_tx, phase_rx) = tokio::sync::watch::channel(false);
     let mut signal = pin!(signal);
     let result = loop {
         let accepted = match select(pin!(listener.accept()), signal.as_mut()).await {
@@ -341,29 +396,96 @@ where
                 AcceptError::Fatal(e) => break Err(e),
             },
         };
-        let watcher = graceful.watcher();
-        let mut cancel = cancel_rx.clone();
-        let builder = Arc::clone(&builder);
-        let service = service.clone();
+        let conn = Conn {
+            builder: Arc::clone(&builder),
+            service: service.clone(),
+            // Taken before the task starts, so a shutdown that begins
+            // while it sets up still waits for it.
+            watcher: graceful.watcher(),
+            phase: phase_rx.clone(),
+        };
+        let transport = transport.clone();
         ringbolt::spawn(async move {
-            let io = ServerIo::new(io, header_read_timeout);
-            let conn = watcher.watch(builder.serve_connection_with_upgrades(io, service));
-            // A failed connection (a malformed request got its 400, a
-            // peer reset) is the peer's business; the server goes on.
-            let _ = select(pin!(conn), pin!(cancel.changed())).await;
+            // Rule 2's deadline, from the accept on.
+            let deadline = ringbolt::time::sleep(header_read_timeout);
+            match transport {
+                Transport::Plain => conn.run(ServerIo::new(io, deadline)).await,
+                #[cfg(feature = "tls")]
+                Transport::Tls(acceptor) => {
+                    let mut deadline = deadline;
+                    let mut phase = conn.phase.clone();
+                    let handshake = crate::tls::handshake(&acceptor, io, &mut deadline, &mut phase);
+                    if let Some(tls) = handshake.await {
+                        conn.run(ServerIo::new(tls, deadline)).await;
+                    }
+                }
+            }
         });
     };
     // Rule 3: refuse new connections, then let the open ones finish.
     drop(listener);
+    phase_tx.send_replace(true);
     let shutdown = pin!(graceful.shutdown());
     match select(shutdown, ringbolt::time::sleep(grace)).await {
         Either::Left(_) => {}
         Either::Right((_, shutdown)) => {
-            drop(cancel_tx);
+            drop(phase_tx);
             shutdown.await;
         }
     }
     result
+}
+
+/// How a connection's bytes reach HTTP.
+#[derive(Clone)]
+enum Transport {
+    /// As they come.
+    Plain,
+    /// Through a TLS session.
+    #[cfg(feature = "tls")]
+    Tls(futures_rustls::TlsAcceptor),
+}
+
+/// What a connection's task needs to serve HTTP on it.
+struct Conn<S> {
+    builder: Arc<Builder<RingboltExecutor>>,
+    service: S,
+    watcher: hyper_util::server::graceful::Watcher,
+    /// Rule 3's and rule 4's signals.
+    phase: tokio::sync::watch::Receiver<bool>,
+}
+
+impl<S> Conn<S> {
+    /// Serves HTTP on `io` until the peer is done, the connection fails,
+    /// or it is cancelled (rule 4).
+    async fn run<I, B>(self, io: I)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+        S: hyper::service::Service<Request<Incoming>, Response = Response<B>>
+            + Clone
+            + Send
+            + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+        RingboltExecutor: HttpServerConnExec<S::Future, B>,
+    {
+        let Conn {
+            builder,
+            service,
+            watcher,
+            mut phase,
+        } = self;
+        let conn = watcher.watch(builder.serve_connection_with_upgrades(io, service));
+        // The sender's drop ends the loop; `true` (rule 3) is hyper's
+        // business through the watcher.
+        let cancelled = async { while phase.changed().await.is_ok() {} };
+        // A failed connection (a malformed request got its 400, a peer
+        // reset) is the peer's business; the server goes on.
+        let _ = select(pin!(conn), pin!(cancelled)).await;
+    }
 }
 
 /// A connection's I/O with rule 2's deadline on its first bytes.
@@ -375,10 +497,11 @@ struct ServerIo<T> {
 }
 
 impl<T> ServerIo<T> {
-    fn new(io: T, timeout: Duration) -> Self {
+    /// `io`, closed at `deadline` unless 24 bytes came in by then.
+    fn new(io: T, deadline: ringbolt::time::Sleep) -> Self {
         Self {
             io: RingboltIo::new(io),
-            first_bytes: Some(ringbolt::time::sleep(timeout)),
+            first_bytes: Some(deadline),
             received: 0,
         }
     }
