@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use crate::runtimes::{AnyRuntime, RuntimeKind};
 
 pub mod fs;
+pub mod monoio_fs;
 pub mod net;
 pub mod nop;
 pub mod scheduler;
