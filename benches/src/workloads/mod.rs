@@ -1,7 +1,8 @@
 //! The workload registry.
 //!
 //! A workload is one thing to time, on either runtime. Families live one per
-//! file (`scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`, `net.rs`) and
+//! file (`scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`, `net.rs`;
+//! `copy_tree.rs` belongs to the `fs` family) and
 //! are listed once in [`registry`]. To add a family:
 //!
 //! 1. write `workloads/<family>.rs` with generic functions over
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::runtimes::{AnyRuntime, RuntimeKind};
 
+pub mod copy_tree;
 pub mod fs;
 pub mod monoio_fs;
 pub mod net;
@@ -119,6 +121,11 @@ pub trait Workload: Send + Sync {
         let _ = (index, scale);
         None
     }
+
+    /// Releases what the iterations shared (a generated file tree, say);
+    /// the driver calls it once, after the workload's last round. Default:
+    /// nothing to release.
+    fn clean_up(&self) {}
 }
 
 /// Every workload, in report order.
@@ -128,6 +135,7 @@ pub fn registry() -> Vec<Box<dyn Workload>> {
     all.extend(timers::all());
     all.extend(nop::all());
     all.extend(fs::all());
+    all.push(Box::new(copy_tree::CopyTree::new()));
     all.extend(net::all());
     all.extend(sync::all());
     all
