@@ -41,6 +41,14 @@ pub struct Sample {
     /// Construct samples with `..Sample::default()` so new fields stay
     /// optional.
     pub rss_growth: Option<u64>,
+    /// Peak resident set (`VmHWM`) of a process that ran only this
+    /// iteration's runtime, in bytes, for workloads that run each iteration
+    /// in a child process (see [`child`](crate::child)); `None` otherwise.
+    pub peak_rss: Option<u64>,
+    /// Resident set of that process once its runtime was built, before the
+    /// iteration, in bytes: `peak_rss - base_rss` is what the iteration
+    /// added.
+    pub base_rss: Option<u64>,
 }
 
 impl Sample {
