@@ -101,7 +101,7 @@ pub trait Workload: Send + Sync {
 
     /// Extra size multiplier applied in `--quick` mode on top of `--scale`
     /// (default 1.0), for workloads whose full size would not fit the quick
-    /// run's two minutes (writing 1 GiB, say).
+    /// run's three minutes (writing 1 GiB, say).
     fn quick_scale(&self) -> f64 {
         1.0
     }
