@@ -11,7 +11,7 @@ USAGE:
     cargo run --release -p ringbolt-benches --bin ringbolt-bench -- [OPTIONS]
 
 OPTIONS:
-    --quick              fewer rounds and shorter rounds (under two minutes)
+    --quick              fewer rounds and shorter rounds (under three minutes)
     --workloads a,b,c    only these workloads (or families, e.g. scheduler)
     --workers N          worker threads per runtime
                          [default: $RINGBOLT_BENCH_WORKERS, else the core count]

@@ -8,6 +8,9 @@
 //! chosen from the slower warm-up so each runtime spends about
 //! [`Args::round_target`] per round.
 //!
+//! After the last round the driver calls [`Workload::clean_up`], so a
+//! workload can remove what its iterations shared (a generated file tree).
+//!
 //! A watchdog aborts the process when one iteration runs past
 //! [`Args::timeout`] (a hung runtime cannot be cancelled), after writing the
 //! results gathered so far.
@@ -168,6 +171,7 @@ fn run_workload(
             }),
         }
     }
+    w.clean_up();
     result
 }
 

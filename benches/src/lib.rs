@@ -12,6 +12,8 @@
 //! - [`raw`]: single-thread io-uring loops, the physical-limit baselines of
 //!   the NOP and file workloads.
 //! - [`cli`]: the binary's arguments.
+//! - [`child`]: the binary re-executed as a child process (an echo load
+//!   generator in a process of its own, one runtime's peak RSS).
 //!
 //! ```text
 //! cargo run --release -p ringbolt-benches --bin ringbolt-bench -- --quick
@@ -21,6 +23,7 @@
 //! A runtime that cannot start here (io_uring blocked, say) is reported as
 //! `runtime did not build: ERROR` and the others still run.
 
+pub mod child;
 pub mod cli;
 pub mod driver;
 pub mod latch;

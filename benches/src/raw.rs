@@ -82,6 +82,10 @@ pub enum ReadOp {
     /// `IORING_OP_READ_FIXED` from one registered buffer region (the buffers
     /// are pinned once, so the kernel skips the per-I/O page lookup).
     ReadFixed,
+    /// `READ_FIXED` as above, on a registered file (`IOSQE_FIXED_FILE`,
+    /// slot 0 of the ring's file table): the kernel also skips the per-I/O
+    /// file-table lookup and reference (`fget`/`fput`).
+    ReadFixedFile,
 }
 
 /// Reads `block` bytes at each offset in `offsets`, keeping `depth` reads in
@@ -105,7 +109,7 @@ pub fn random_reads(
     let mut bufs = AlignedBuf::new(depth * block, 4096)?;
     let base = bufs.spare_mut().as_mut_ptr();
     let mut ring = ring(depth as u32)?;
-    if op == ReadOp::ReadFixed {
+    if op != ReadOp::Read {
         let iov = libc::iovec {
             iov_base: base.cast(),
             iov_len: depth * block,
@@ -113,6 +117,11 @@ pub fn random_reads(
         // SAFETY: the region lives in `bufs`, which is dropped after the
         // ring (and leaked if a read might still be in flight).
         unsafe { ring.submitter().register_buffers(&[iov]) }?;
+    }
+    if op == ReadOp::ReadFixedFile {
+        // The table holds its own reference to the file until the ring is
+        // dropped, so `file` may even be closed first.
+        ring.submitter().register_files(&[file.as_raw_fd()])?;
     }
     let fd = types::Fd(file.as_raw_fd());
     let len = block as u32;
@@ -122,6 +131,9 @@ pub fn random_reads(
         match op {
             ReadOp::Read => opcode::Read::new(fd, buf, len).offset(pos).build(),
             ReadOp::ReadFixed => opcode::ReadFixed::new(fd, buf, len, 0).offset(pos).build(),
+            ReadOp::ReadFixedFile => opcode::ReadFixed::new(types::Fixed(0), buf, len, 0)
+                .offset(pos)
+                .build(),
         }
         .user_data(slot as u64)
     };
@@ -591,7 +603,7 @@ mod tests {
         drop(f);
         let f = File::open(&path).unwrap();
         let offsets: Vec<u64> = (0..100).map(|i| (i % 16) * 4096).collect();
-        for op in [ReadOp::Read, ReadOp::ReadFixed] {
+        for op in [ReadOp::Read, ReadOp::ReadFixed, ReadOp::ReadFixedFile] {
             random_reads(&f, &offsets, 4096, 8, op).unwrap();
             random_reads(&f, &offsets, 4096, 1, op).unwrap();
         }

@@ -1,4 +1,5 @@
-//! Resident memory of this process, sampled during an iteration.
+//! Resident memory of this process, sampled during an iteration, and its
+//! peak ([`peak_rss`], for a child process that ran one runtime).
 //!
 //! Both runtimes run in one process, interleaved, so the high-water mark of
 //! the whole process (`VmHWM`) says nothing about one iteration. Instead
@@ -39,6 +40,32 @@ pub fn current_rss() -> io::Result<u64> {
 /// line.
 pub fn parse_statm_resident(statm: &str) -> Option<u64> {
     statm.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The peak resident set size of this process in bytes: `VmHWM` from
+/// `/proc/self/status`, the high-water mark the kernel keeps.
+///
+/// # Errors
+/// If `/proc/self/status` cannot be read or has no `VmHWM` line.
+pub fn peak_rss() -> io::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    parse_status_kib(&status, "VmHWM").ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "no VmHWM line in /proc/self/status",
+        )
+    })
+}
+
+/// The value in bytes of a `KEY:   N kB` line of a `/proc/PID/status`
+/// text.
+pub fn parse_status_kib(status: &str, key: &str) -> Option<u64> {
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?;
+    let mut words = line.split_whitespace();
+    let kib: u64 = words.next()?.parse().ok()?;
+    (words.next()? == "kB").then_some(kib * 1024)
 }
 
 /// The page size in bytes.
@@ -125,6 +152,17 @@ mod tests {
         assert_eq!(parse_statm_resident("1000 250 30 1 0 400 0\n"), Some(250));
         assert_eq!(parse_statm_resident("1000"), None);
         assert_eq!(parse_statm_resident(""), None);
+    }
+
+    #[test]
+    fn parses_status() {
+        let status = "Name:\tx\nVmPeak:\t  9000 kB\nVmHWM:\t    2048 kB\nVmRSS:\t 1024 kB\n";
+        assert_eq!(parse_status_kib(status, "VmHWM"), Some(2 << 20));
+        assert_eq!(parse_status_kib(status, "VmRSS"), Some(1 << 20));
+        assert_eq!(parse_status_kib(status, "VmSwap"), None);
+        assert_eq!(parse_status_kib("VmHWM:\t12 pages\n", "VmHWM"), None);
+        assert_eq!(parse_status_kib("VmHWM:\tmany kB\n", "VmHWM"), None);
+        assert!(peak_rss().unwrap() >= current_rss().unwrap() / 2);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `ringbolt-bench`: runs every workload on ringbolt and tokio in one
 //! process, interleaved over rounds, and writes `results/results.md`,
-//! `results/results.csv` and `results/ratios.svg`.
+//! `results/results.csv` and `results/ratios.svg`. Some workloads run part
+//! of an iteration in a child process: this binary again, with a hidden
+//! first argument ([`child`](ringbolt_benches::child)).
 //!
 //! ```text
 //! cargo run --release -p ringbolt-benches --bin ringbolt-bench -- --quick
@@ -8,9 +10,14 @@
 
 use std::process::ExitCode;
 
-use ringbolt_benches::{cli, driver, workloads};
+use ringbolt_benches::{child, cli, driver, workloads};
 
 fn main() -> ExitCode {
+    // A child process of a workload (`--load-generator`, `--peak-rss`).
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = child::dispatch(&raw) {
+        return code;
+    }
     let env_workers = std::env::var("RINGBOLT_BENCH_WORKERS").ok();
     let args = match cli::parse(std::env::args().skip(1), env_workers.as_deref()) {
         Ok(a) => a,

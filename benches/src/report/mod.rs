@@ -33,6 +33,14 @@ pub struct RuntimeResult {
     pub rss_growth: Option<u64>,
     /// Largest resident-memory growth of any iteration, in bytes.
     pub rss_growth_max: Option<u64>,
+    /// Median peak resident set of a child process that ran one iteration,
+    /// in bytes ([`Sample::peak_rss`]).
+    pub peak_rss: Option<u64>,
+    /// Largest such peak, in bytes.
+    pub peak_rss_max: Option<u64>,
+    /// Median resident set of that child once its runtime was built, in
+    /// bytes ([`Sample::base_rss`]).
+    pub base_rss: Option<u64>,
 }
 
 impl RuntimeResult {
@@ -48,8 +56,14 @@ impl RuntimeResult {
         lat.sort_unstable();
         let q = |q: f64| (!lat.is_empty()).then(|| stats::quantile_sorted(&lat, q));
         let (p50, p99, p999) = (q(0.50), q(0.99), q(0.999));
-        let mut rss: Vec<u64> = samples.iter().filter_map(|s| s.rss_growth).collect();
-        rss.sort_unstable();
+        let sorted = |field: fn(&Sample) -> Option<u64>| {
+            let mut v: Vec<u64> = samples.iter().filter_map(field).collect();
+            v.sort_unstable();
+            v
+        };
+        let rss = sorted(|s| s.rss_growth);
+        let peak = sorted(|s| s.peak_rss);
+        let base = sorted(|s| s.base_rss);
         RuntimeResult {
             ops_per_sec: summary
                 .as_ref()
@@ -64,6 +78,9 @@ impl RuntimeResult {
             // The upper median: a real observation, as for wall times.
             rss_growth: rss.get(rss.len() / 2).copied(),
             rss_growth_max: rss.last().copied(),
+            peak_rss: peak.get(peak.len() / 2).copied(),
+            peak_rss_max: peak.last().copied(),
+            base_rss: base.get(base.len() / 2).copied(),
         }
     }
 
@@ -291,6 +308,19 @@ impl Report {
                  from a side thread after `malloc_trim(0)`; median (max) over iterations.\n",
             );
         }
+        if self
+            .results
+            .iter()
+            .any(|r| r.ringbolt.peak_rss.is_some() || r.tokio.peak_rss.is_some())
+        {
+            out.push_str("\n### Memory: peak resident set of a process running one runtime\n\n");
+            out.push_str(&self.peak_memory_table());
+            out.push_str(
+                "\nVmHWM of a fresh child process that built only that runtime and ran one \
+                 iteration; median (max) over iterations. Per task: (median peak - median \
+                 VmRSS once the runtime was built) / tasks.\n",
+            );
+        }
         let notes = self.notes();
         if !notes.is_empty() {
             out.push_str("\nNotes:\n\n");
@@ -458,6 +488,50 @@ impl Report {
         markdown_table(&header, &rows)
     }
 
+    /// Peak resident set per runtime, for workloads that run each
+    /// iteration in a child process.
+    fn peak_memory_table(&self) -> String {
+        let header = [
+            "workload",
+            "ringbolt peak RSS",
+            "tokio peak RSS",
+            "ratio",
+            "ringbolt per task",
+            "tokio per task",
+        ];
+        let cell = |r: &RuntimeResult| match (r.peak_rss, r.peak_rss_max) {
+            (Some(m), Some(x)) => format!("{} ({})", fmt_bytes(m), fmt_bytes(x)),
+            _ => "—".into(),
+        };
+        let rows: Vec<Vec<String>> = self
+            .results
+            .iter()
+            .filter(|r| r.ringbolt.peak_rss.is_some() || r.tokio.peak_rss.is_some())
+            .map(|r| {
+                let ratio = match (r.ringbolt.peak_rss, r.tokio.peak_rss) {
+                    (Some(a), Some(b)) if b > 0 => format!("{:.2}", a as f64 / b as f64),
+                    _ => "—".into(),
+                };
+                let per_task = |rr: &RuntimeResult| match (rr.peak_rss, rr.base_rss, r.ops_per_iter)
+                {
+                    (Some(p), Some(b), Some(n)) if n > 0 => {
+                        format!("{} B", p.saturating_sub(b) / n)
+                    }
+                    _ => "—".into(),
+                };
+                vec![
+                    r.name.clone(),
+                    cell(&r.ringbolt),
+                    cell(&r.tokio),
+                    ratio,
+                    per_task(&r.ringbolt),
+                    per_task(&r.tokio),
+                ]
+            })
+            .collect();
+        markdown_table(&header, &rows)
+    }
+
     /// The full `results.md`: table, notes, errors and the machine.
     pub fn markdown(&self) -> String {
         let m = &self.machine;
@@ -514,7 +588,7 @@ impl Report {
             "workload,family,runtime,iterations,median_ns,min_ns,max_ns,mad_ns,\
              ops_per_iter,ops_per_sec,p50_ns,p99_ns,ratio_to_tokio,error,\
              workers,scale,rss_growth_bytes,rss_growth_max_bytes,ringbolt_over_this,\
-             p999_ns,max_latency_ns\n",
+             p999_ns,max_latency_ns,peak_rss_bytes,peak_rss_max_bytes,base_rss_bytes\n",
         );
         for r in &self.results {
             let runtimes = RuntimeKind::ALL
@@ -558,6 +632,9 @@ impl Report {
                     over.map_or(String::new(), |x| format!("{x:.4}")),
                     ns(rr.p999),
                     ns(rr.max_latency),
+                    opt(rr.peak_rss),
+                    opt(rr.peak_rss_max),
+                    opt(rr.base_rss),
                 ];
                 s.push_str(&fields.join(","));
                 s.push('\n');

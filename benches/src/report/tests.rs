@@ -52,7 +52,7 @@ fn csv_rows_and_quoting() {
     assert!(lines[0].starts_with("workload,family,runtime,"));
     assert_eq!(
         lines[1],
-        "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,,2,1,,,,,"
+        "a,scheduler,ringbolt,1,5000000,5000000,5000000,0,1000,200000,,,0.5000,,2,1,,,,,,,,"
     );
     assert!(
         lines[2].starts_with("a,scheduler,tokio,1,10000000,"),
@@ -60,7 +60,7 @@ fn csv_rows_and_quoting() {
         lines[2]
     );
     assert!(
-        lines[3].ends_with(",\"boom, \"\"quoted\"\"\",2,1,,,,,"),
+        lines[3].ends_with(",\"boom, \"\"quoted\"\"\",2,1,,,,,,,,"),
         "{}",
         lines[3]
     );
@@ -142,7 +142,7 @@ fn baseline_memory_tables_and_notes() {
     assert!(
         csv.lines().any(
             |l| l.starts_with("nop_qd1,scheduler,raw io_uring (1 thread),")
-                && l.ends_with(",2.0000,,")
+                && l.ends_with(",2.0000,,,,,")
         ),
         "{csv}"
     );
@@ -212,4 +212,65 @@ fn tail_latencies_have_their_own_table() {
     let t = report(vec![tail]).table();
     assert!(t.contains("### Tail latency") && t.contains("p99.9"), "{t}");
     assert!(t.contains("| busy ") && t.contains("2.00 ms"), "{t}");
+}
+
+#[test]
+fn peak_memory_has_its_own_table_and_csv_columns() {
+    let samples = |peaks: &[u64], base: u64| -> Vec<Sample> {
+        peaks
+            .iter()
+            .map(|&p| Sample {
+                elapsed: Duration::from_millis(80),
+                peak_rss: Some(p),
+                base_rss: Some(base),
+                ..Sample::default()
+            })
+            .collect()
+    };
+    let mut w = result("sleeps_peak", Some(1), 1);
+    w.ops_per_iter = Some(100_000);
+    w.ringbolt = RuntimeResult::from_samples(
+        &samples(&[60 << 20, 62 << 20, 70 << 20], 4 << 20),
+        Some(100_000),
+    );
+    w.tokio = RuntimeResult::from_samples(&samples(&[40 << 20, 41 << 20], 3 << 20), Some(100_000));
+    assert_eq!(w.ringbolt.peak_rss, Some(62 << 20), "the upper median");
+    assert_eq!(w.ringbolt.peak_rss_max, Some(70 << 20));
+    let r = report(vec![w, result("plain", Some(1), 1)]);
+    let t = r.table();
+    let part = &t[t
+        .find("### Memory: peak resident set")
+        .expect("the peak table")..];
+    // 62 MiB against 41 MiB; (62 - 4) MiB / 100k tasks = 608 B.
+    let row = part
+        .lines()
+        .find(|l| l.starts_with("| sleeps_peak "))
+        .unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    assert_eq!(
+        cells[1..7],
+        [
+            "sleeps_peak",
+            "62.0 MiB (70.0 MiB)",
+            "41.0 MiB (41.0 MiB)",
+            "1.51",
+            "608 B",
+            "398 B"
+        ],
+        "{part}"
+    );
+    assert!(!part.contains("plain"), "{part}");
+    assert!(
+        !t.contains("resident-set growth"),
+        "no growth table without growth: {t}"
+    );
+    let csv = r.csv();
+    let ringbolt_row = csv.lines().nth(1).unwrap();
+    assert!(
+        ringbolt_row.ends_with(&format!(",{},{},{}", 62 << 20, 70 << 20, 4 << 20)),
+        "{ringbolt_row}"
+    );
+    assert!(!report(vec![result("plain", Some(1), 1)])
+        .table()
+        .contains("peak resident set"));
 }

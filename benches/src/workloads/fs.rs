@@ -21,7 +21,13 @@
 //!   `AsyncWriteExt::write_all` then `sync_all`. Small files:
 //!   `tokio::fs::read`.
 //! - **raw io_uring** (one thread, no runtime, [`raw`]): `READ` with
-//!   `depth` reads in flight; `WRITE` at QD 1 then `FSYNC`.
+//!   `depth` reads in flight; `WRITE` at QD 1 then `FSYNC`. At QD 64 with
+//!   `O_DIRECT` also `READ_FIXED` on a registered file (registered buffers
+//!   and no per-read file lookup: the most a single ring gets out of the
+//!   disk).
+//! - **monoio** (one thread, [`monoio_rand_read`]): the thread-per-core
+//!   io_uring runtime, at QD 64 (`rand_read_qd64`,
+//!   `rand_read_direct_qd64`): `depth` tasks awaiting `read_at`.
 //!
 //! All three read the same precomputed offsets (4 KiB-aligned, seeded) into
 //! 4096-aligned buffers. The `_direct` variants open the file with
@@ -39,6 +45,7 @@ use std::time::{Duration, Instant};
 use ringbolt::fs::AlignedBuf;
 use tokio::io::AsyncWriteExt;
 
+use super::monoio_fs::monoio_rand_read;
 use super::{scaled, Sample, Workload};
 use crate::latch::Latch;
 use crate::raw::{self, ReadOp};
@@ -71,6 +78,10 @@ pub const SEED: u64 = 0x5EED_2B01;
 pub const RAW_READ: &str = "raw io_uring READ (1 thread)";
 /// Name of the raw io-uring `READ_FIXED` baseline.
 pub const RAW_READ_FIXED: &str = "raw io_uring READ_FIXED (1 thread)";
+/// Name of the raw io-uring `READ_FIXED` baseline on a registered file.
+pub const RAW_READ_FIXED_FILE: &str = "raw io_uring READ_FIXED + registered file (1 thread)";
+/// Name of the monoio baseline of the QD 64 random reads.
+pub const MONOIO_READ: &str = "monoio (1 thread, 64 tasks)";
 /// Name of the raw io-uring write baseline.
 pub const RAW_WRITE: &str = "raw io_uring WRITE+FSYNC (1 thread)";
 
@@ -311,18 +322,39 @@ impl Fs {
                     .expect("raw sequential write")
             }
             Fs::SmallFiles1000 => panic!("small_files_1000 has no raw baseline"),
-            _ => {
-                let (_, depth, direct) = self.read_shape().expect("a read workload");
-                let op = match (self, index) {
-                    (_, 0) => ReadOp::Read,
-                    (Fs::RawReadFixedQd32 | Fs::RawReadFixedQd64, 1) => ReadOp::ReadFixed,
-                    _ => panic!("{} has no baseline {index}", self.name()),
-                };
-                let file = open_std(&data.read_file, direct).expect("open the read file");
-                raw::random_reads(&file, &self.offsets(scale), BLOCK, depth, op)
-                    .expect("raw random reads")
-            }
+            _ => self
+                .read_baseline(index, &data.read_file, &self.offsets(scale))
+                .unwrap_or_else(|e| panic!("{}: {e}", self.baselines()[index])),
         }
+    }
+
+    /// Read baseline `index` of [`Workload::baselines`] over `offsets` of
+    /// the file at `path`, at this workload's depth (and with `O_DIRECT`
+    /// if it is a `_direct` workload); returns its time.
+    ///
+    /// # Errors
+    /// Opening the file or reading failed, or a read came back short.
+    ///
+    /// # Panics
+    /// If this is not a read workload or has no baseline `index`.
+    pub fn read_baseline(
+        self,
+        index: usize,
+        path: &Path,
+        offsets: &Arc<[u64]>,
+    ) -> io::Result<Duration> {
+        let (_, depth, direct) = self.read_shape().expect("a read workload");
+        let op = match self.baselines().get(index).copied() {
+            Some(RAW_READ) => ReadOp::Read,
+            Some(RAW_READ_FIXED) => ReadOp::ReadFixed,
+            Some(RAW_READ_FIXED_FILE) => ReadOp::ReadFixedFile,
+            Some(MONOIO_READ) => {
+                return monoio_rand_read(path.to_path_buf(), direct, offsets.clone(), BLOCK, depth)
+            }
+            _ => panic!("{} has no baseline {index}", self.name()),
+        };
+        let file = open_std(path, direct)?;
+        raw::random_reads(&file, offsets, BLOCK, depth, op)
     }
 }
 
@@ -401,7 +433,9 @@ impl Workload for Fs {
             Fs::SeqWrite1g => &[RAW_WRITE],
             Fs::SmallFiles1000 => &[],
             Fs::RawReadFixedQd32 | Fs::RawReadFixedQd64 => &[RAW_READ, RAW_READ_FIXED],
-            _ => &[RAW_READ],
+            Fs::RandReadQd64 => &[RAW_READ, MONOIO_READ],
+            Fs::RandReadDirectQd64 => &[RAW_READ, RAW_READ_FIXED_FILE, MONOIO_READ],
+            Fs::RandReadQd1 | Fs::RandReadDirectQd1 => &[RAW_READ],
         }
     }
 
@@ -624,6 +658,8 @@ mod tests {
         assert_eq!(Fs::SeqWrite1g.ops_per_iter(1.0), Some(1024));
         assert_eq!(Fs::RandReadQd64.ops_per_iter(0.5), Some(50_000));
         assert_eq!(Fs::RawReadFixedQd64.baselines().len(), 2);
+        assert_eq!(Fs::RandReadDirectQd64.baselines().len(), 3);
+        assert!(Fs::RandReadQd64.baselines().contains(&MONOIO_READ));
         assert!(Fs::RawReadFixedQd64.runtimes().is_empty());
     }
 
@@ -639,6 +675,32 @@ mod tests {
         let before = std::fs::metadata(&p).unwrap().modified().unwrap();
         ensure_file(&p, 10_000).unwrap();
         assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn every_read_baseline_reads_a_small_file() {
+        // On the real disk, beside the data set: tmpfs may refuse O_DIRECT.
+        let dir = data_dir().join(format!("test-baselines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r");
+        ensure_file(&path, 1 << 20).unwrap();
+        let offsets: Arc<[u64]> = random_offsets(5, 300, 1 << 20, 4096).into();
+        let io_uring = Ringbolt::build(1).is_ok();
+        for w in [
+            Fs::RandReadQd64,
+            Fs::RandReadDirectQd64,
+            Fs::RawReadFixedQd32,
+        ] {
+            for (i, name) in w.baselines().iter().enumerate() {
+                match w.read_baseline(i, &path, &offsets) {
+                    Ok(t) => assert!(!t.is_zero(), "{} · {name}", w.name()),
+                    // io_uring may be blocked where the tests run.
+                    Err(_) if !io_uring => {}
+                    Err(e) => panic!("{} · {name}: {e}", w.name()),
+                }
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

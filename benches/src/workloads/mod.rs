@@ -1,7 +1,8 @@
 //! The workload registry.
 //!
 //! A workload is one thing to time, on either runtime. Families live one per
-//! file (`scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`, `net.rs`) and
+//! file (`scheduler.rs`, `timers.rs`, `nop.rs`, `fs.rs`, `net.rs`;
+//! `copy_tree.rs` belongs to the `fs` family) and
 //! are listed once in [`registry`]. To add a family:
 //!
 //! 1. write `workloads/<family>.rs` with generic functions over
@@ -17,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use crate::runtimes::{AnyRuntime, RuntimeKind};
 
+pub mod copy_tree;
 pub mod fs;
+pub mod monoio_fs;
 pub mod net;
 pub mod nop;
 pub mod scheduler;
@@ -38,6 +41,14 @@ pub struct Sample {
     /// Construct samples with `..Sample::default()` so new fields stay
     /// optional.
     pub rss_growth: Option<u64>,
+    /// Peak resident set (`VmHWM`) of a process that ran only this
+    /// iteration's runtime, in bytes, for workloads that run each iteration
+    /// in a child process (see [`child`](crate::child)); `None` otherwise.
+    pub peak_rss: Option<u64>,
+    /// Resident set of that process once its runtime was built, before the
+    /// iteration, in bytes: `peak_rss - base_rss` is what the iteration
+    /// added.
+    pub base_rss: Option<u64>,
 }
 
 impl Sample {
@@ -90,7 +101,7 @@ pub trait Workload: Send + Sync {
 
     /// Extra size multiplier applied in `--quick` mode on top of `--scale`
     /// (default 1.0), for workloads whose full size would not fit the quick
-    /// run's two minutes (writing 1 GiB, say).
+    /// run's three minutes (writing 1 GiB, say).
     fn quick_scale(&self) -> f64 {
         1.0
     }
@@ -118,6 +129,11 @@ pub trait Workload: Send + Sync {
         let _ = (index, scale);
         None
     }
+
+    /// Releases what the iterations shared (a generated file tree, say);
+    /// the driver calls it once, after the workload's last round. Default:
+    /// nothing to release.
+    fn clean_up(&self) {}
 }
 
 /// Every workload, in report order.
@@ -127,6 +143,7 @@ pub fn registry() -> Vec<Box<dyn Workload>> {
     all.extend(timers::all());
     all.extend(nop::all());
     all.extend(fs::all());
+    all.push(Box::new(copy_tree::CopyTree::new()));
     all.extend(net::all());
     all.extend(sync::all());
     all

@@ -31,7 +31,9 @@
 //!
 //! [`serve`] holds `serve_64conn`, the exception to "server and clients on
 //! the runtime under test": there the runtime runs only the server, and the
-//! clients come from a load generator on a thread of their own.
+//! clients come from a load generator on a thread of their own;
+//! [`serve_ext`] holds `serve_64conn_ext`, the same server on all the
+//! workers with the generator in another process.
 //!
 //! [`tls`] holds `tls_echo_16conn`, the echo over TLS (tokio-rustls on
 //! each runtime's streams, ringbolt's through its `tokio-io` traits).
@@ -403,6 +405,7 @@ pub fn all() -> Vec<Box<dyn Workload>> {
         .map(|&w| Box::new(w) as Box<dyn Workload>)
         .collect();
     all.push(Box::new(serve::Serve64Conn));
+    all.push(Box::new(serve_ext::Serve64ConnExt::default()));
     all.extend(busy::BusyEcho::ALL.map(|w| Box::new(w) as Box<dyn Workload>));
     all.push(Box::new(busy::BusyHomeRead));
     all.push(Box::new(tls::TlsEcho16Conn));
@@ -575,6 +578,7 @@ pub mod http;
 mod monoio_echo;
 pub use monoio_echo::monoio_echo;
 pub mod serve;
+pub mod serve_ext;
 pub mod tls;
 pub mod zc;
 

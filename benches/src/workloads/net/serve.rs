@@ -107,6 +107,25 @@ impl Workload for Serve64Conn {
 /// # Panics
 /// On an I/O error, a short echo, or past [`ITERATION_LIMIT`].
 pub fn serve_external<R: NetRuntime>(rt: &R, conns: usize, msgs_per_conn: usize) -> Sample {
+    serve_driven(rt, conns, |addrs| {
+        load_generator(addrs, conns, msgs_per_conn)
+    })
+}
+
+/// One iteration with `rt` as the server, `conns` connections, driven by
+/// `generate`: given the server's address, it opens `conns` connections,
+/// exchanges its messages, closes them and returns its sample (a thread of
+/// this process for [`serve_external`], another process for
+/// `serve_64conn_ext`).
+///
+/// # Panics
+/// On a server I/O error, when `generate` fails, or past
+/// [`ITERATION_LIMIT`].
+pub fn serve_driven<R: NetRuntime>(
+    rt: &R,
+    conns: usize,
+    generate: impl FnOnce(&[SocketAddr]) -> io::Result<Sample>,
+) -> Sample {
     let (addr_tx, addr_rx) = mpsc::channel();
     let server = rt.spawn_remote(R::timeout(ITERATION_LIMIT, async move {
         let listener = R::listen(loopback_any_port(), LISTEN_BACKLOG).await?;
@@ -125,14 +144,30 @@ pub fn serve_external<R: NetRuntime>(rt: &R, conns: usize, msgs_per_conn: usize)
     let addr = addr_rx
         .recv_timeout(ITERATION_LIMIT)
         .expect("serve: the server never reported its address (bind failed?)");
-    let sample = load_generator(&[addr], conns, msgs_per_conn)
-        .unwrap_or_else(|e| panic!("serve: load generator: {e}"));
+    let sample = generate(&[addr]);
+    if sample.is_err() {
+        release_acceptors(&[addr], conns);
+    }
     // The generator closed every connection: each echo task sees end of stream.
-    match rt.block_on(server) {
+    let served = rt.block_on(server);
+    // A generator that failed is the cause of whatever the server saw.
+    let sample = sample.unwrap_or_else(|e| panic!("serve: load generator: {e}"));
+    match served {
         Ok(Some(Ok(()))) => sample,
         Ok(Some(Err(e))) => panic!("serve: server I/O error: {e}"),
         Ok(None) => panic!("serve: server ran longer than {ITERATION_LIMIT:?}"),
         Err(e) => panic!("serve: server task failed: {e:?}"),
+    }
+}
+
+/// After a failed load generator: connects `conns` times, round-robin over
+/// `addrs`, closing each connection at once, so that servers still waiting
+/// to accept get their connections and end (each echo task sees end of
+/// stream) instead of waiting out [`ITERATION_LIMIT`]. Errors are ignored:
+/// the generator's is the one reported.
+fn release_acceptors(addrs: &[SocketAddr], conns: usize) {
+    for addr in addrs.iter().cycle().take(conns) {
+        let _ = std::net::TcpStream::connect_timeout(addr, std::time::Duration::from_secs(1));
     }
 }
 
@@ -264,6 +299,25 @@ pub fn monoio_serve_with(
     stride: Option<usize>,
     hog: Option<std::time::Duration>,
 ) -> Sample {
+    let stride = stride.unwrap_or_else(|| latency_stride(conns * msgs_per_conn));
+    monoio_serve_driven(threads, conns, hog, |addrs| {
+        load_generator_with_stride(addrs, conns, msgs_per_conn, stride)
+    })
+}
+
+/// The monoio baseline driven by `generate`, which gets one listener
+/// address per thread and must spread its `conns` connections over them
+/// round-robin (connection `i` to address `i % threads`), as
+/// [`load_generator`] does; `hog` as in [`monoio_serve_with`].
+///
+/// # Panics
+/// As [`monoio_serve`], or when `generate` fails.
+pub fn monoio_serve_driven(
+    threads: usize,
+    conns: usize,
+    hog: Option<std::time::Duration>,
+    generate: impl FnOnce(&[SocketAddr]) -> io::Result<Sample>,
+) -> Sample {
     let threads = threads.clamp(1, conns.max(1));
     let (ready_tx, ready_rx) = mpsc::channel::<(usize, io::Result<SocketAddr>)>();
     let handles: Vec<_> = (0..threads)
@@ -286,16 +340,21 @@ pub fn monoio_serve_with(
         }
     }
     let addrs: Vec<SocketAddr> = addrs.into_iter().flatten().collect();
-    let stride = stride.unwrap_or_else(|| latency_stride(conns * msgs_per_conn));
-    let sample = load_generator_with_stride(&addrs, conns, msgs_per_conn, stride);
-    for h in handles {
-        match h.join() {
+    let sample = generate(&addrs);
+    if sample.is_err() {
+        release_acceptors(&addrs, conns);
+    }
+    let served: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+    // A generator that failed is the cause of whatever the servers saw.
+    let sample = sample.unwrap_or_else(|e| panic!("monoio serve: load generator: {e}"));
+    for s in served {
+        match s {
             Ok(Ok(())) => {}
             Ok(Err(e)) => panic!("monoio serve: server I/O error: {e}"),
             Err(p) => std::panic::resume_unwind(p),
         }
     }
-    sample.unwrap_or_else(|e| panic!("monoio serve: load generator: {e}"))
+    sample
 }
 
 /// One monoio server thread: its own listener; accepts its `conns`
@@ -389,6 +448,29 @@ mod tests {
         if let Ok(rt) = Ringbolt::build(1) {
             check(&serve_external(&rt, 8, 10), 8, 10);
             check(&monoio_serve(2, 5, 10), 5, 10);
+        }
+    }
+
+    #[test]
+    fn a_failed_generator_releases_the_servers() {
+        let failing = |_: &[SocketAddr]| Err(io::Error::other("generator gave up"));
+        let check = |outcome: std::thread::Result<Sample>, started: std::time::Instant| {
+            let payload = outcome.unwrap_err();
+            let msg = payload.downcast_ref::<String>().unwrap();
+            assert!(msg.contains("generator gave up"), "{msg}");
+            // Not the server's ITERATION_LIMIT (60 s) of waiting to accept.
+            assert!(started.elapsed() < ITERATION_LIMIT / 2);
+        };
+        let rt = Tokio::build(1).unwrap();
+        let started = std::time::Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            serve_driven(&rt, 4, failing)
+        }));
+        check(outcome, started);
+        if Ringbolt::build(1).is_ok() {
+            let started = std::time::Instant::now();
+            let outcome = std::panic::catch_unwind(|| monoio_serve_driven(2, 4, None, failing));
+            check(outcome, started);
         }
     }
 
