@@ -87,18 +87,23 @@ mod imp {
         SEED.load(Ordering::Relaxed)
     }
 
+    /// The calling thread's next draw. A thread whose locals are being
+    /// destroyed (a task dropped by a thread-local's destructor) draws 1:
+    /// no perturbation.
     fn next() -> u64 {
         let epoch = epoch();
-        STATE.with(|state| {
-            let (seen, mut x) = state.get();
-            if seen != epoch {
-                let thread = THREADS.fetch_add(1, Ordering::Relaxed);
-                x = mix(SEED.load(Ordering::Relaxed) ^ mix(thread.wrapping_add(1)));
-            }
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            state.set((epoch, x));
-            mix(x)
-        })
+        STATE
+            .try_with(|state| {
+                let (seen, mut x) = state.get();
+                if seen != epoch {
+                    let thread = THREADS.fetch_add(1, Ordering::Relaxed);
+                    x = mix(SEED.load(Ordering::Relaxed) ^ mix(thread.wrapping_add(1)));
+                }
+                x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                state.set((epoch, x));
+                mix(x)
+            })
+            .unwrap_or(1)
     }
 
     /// `true` with probability `1 / n`.
