@@ -11,8 +11,12 @@
 //! yield.
 //!
 //! The budget lives in this tiny crate so that the executor (which resets it)
-//! and the reactor (which spends it) need not depend on each other.
+//! and the reactor (which spends it) need not depend on each other. For the
+//! same reason it holds [`chaos`], the seeded schedule perturbation both of
+//! them call into when tests build them with the `chaos` feature.
 #![forbid(unsafe_code)]
+
+pub mod chaos;
 
 use std::cell::Cell;
 use std::task::{Context, Poll};

@@ -202,6 +202,7 @@ impl Shared {
             return;
         }
         self.injector.push(runnable);
+        ringbolt_coop::chaos::point();
         self.notify_one();
     }
 

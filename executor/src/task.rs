@@ -52,6 +52,11 @@ impl<F: Future> Future for TaskFuture<F> {
     type Output = Outcome<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if ringbolt_coop::chaos::one_in(16) {
+            // Tests with `chaos`: a yield before the task's own code runs.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         // `future` is structurally pinned: it is never moved out of `self`,
         // and `TaskFuture`'s `Drop` does not move it either (it only touches
         // `registry` and `end`, which are not pinned).

@@ -50,6 +50,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crossbeam_deque::{Steal, Worker};
+use ringbolt_coop::chaos;
 
 use crate::clock::Ticks;
 use crate::metrics::bump;
@@ -251,7 +252,10 @@ pub(crate) fn schedule_task(runnable: Runnable, info: async_task::ScheduleInfo) 
             let runtime = Arc::as_ptr(&meta.shared);
             let runnable = with_core(|core| match core {
                 // Only compares addresses: `runnable` moves into the queue.
-                Some(core) if std::ptr::eq(Arc::as_ptr(&core.shared), runtime) => {
+                // (Tests with `chaos` send some wakes the remote way.)
+                Some(core)
+                    if std::ptr::eq(Arc::as_ptr(&core.shared), runtime) && !chaos::one_in(8) =>
+                {
                     core.schedule_local(runnable, how);
                     None
                 }
@@ -277,7 +281,7 @@ pub(crate) fn schedule_task(runnable: Runnable, info: async_task::ScheduleInfo) 
 
 impl Core {
     fn schedule_local(&self, runnable: Runnable, how: Schedule) {
-        if how == Schedule::Wake && self.in_poll.get() {
+        if how == Schedule::Wake && self.in_poll.get() && !chaos::one_in(4) {
             match self.lifo.replace(Some(runnable)) {
                 // The running task's successor: nothing new is stealable.
                 None => return,
@@ -292,6 +296,7 @@ impl Core {
         } else {
             self.local.push(runnable);
         }
+        chaos::point();
         self.shared.notify_one();
     }
 
@@ -390,11 +395,12 @@ impl Core {
             }
             let metrics = &self.shared.metrics[worker];
             let beats = metrics.beats.load(Ordering::Relaxed);
-            if beats != seen.beats || metrics.watch.sleeping.load(Ordering::Relaxed) {
+            let moved = beats != seen.beats || metrics.watch.sleeping.load(Ordering::Relaxed);
+            if moved {
                 *seen = Seen { beats, since: now };
-                continue;
             }
-            if now.since(seen.since) < self.timing.stuck_after {
+            // Tests with `chaos` also help workers that are not stuck.
+            if (moved || now.since(seen.since) < self.timing.stuck_after) && !chaos::one_in(2) {
                 continue;
             }
             // Stuck: `since` stays, so the next look helps again.
@@ -605,9 +611,16 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
             core.turn(park, now);
             last_turn = now;
         }
+        if chaos::one_in(8) {
+            // Tests with `chaos`: look at the others now (and help some).
+            core.help_stuck(park, now);
+        }
         let mut task = None;
         if periodic {
             task = core.pop_inbox().or_else(|| core.pop_injector());
+        } else if chaos::one_in(16) {
+            // Tests with `chaos`: a steal before the worker's own queues.
+            task = core.steal();
         }
         if task.is_none() {
             if let Some(t) = core.lifo.take() {
@@ -651,6 +664,12 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
                     shared.notify_one();
                 }
             }
+            if chaos::one_in(32) && t.metadata().home == Home::Any {
+                // Tests with `chaos`: a picked task goes back, to the
+                // injector, for whichever worker comes first.
+                shared.schedule_remote(t);
+                continue;
+            }
             let key = std::ptr::from_ref(t.metadata()) as usize;
             if core.long_polls.borrow().contains(key) {
                 // This poll will likely run long: hand the kernel what is
@@ -673,7 +692,9 @@ fn run_loop<P: Park>(core: &Core, park: &mut P) {
             continue;
         }
         // Nothing anywhere: sleep (rule 2).
+        chaos::point();
         idle.transition_to_parked(core.index, searching);
+        chaos::point();
         if shared.has_visible_work()
             || !core.local.is_empty()
             || !core.inbox().is_empty()

@@ -157,8 +157,13 @@ fn cpu_bound_work_spreads_over_every_worker() {
         HashSet::from([0, 1]),
         "all 20 tasks ran on one worker"
     );
+    // With the test-only `chaos` feature the work may also spread through
+    // the injector, without a steal.
     let steals: u64 = (0..2).map(|i| ex.handle().worker_metrics(i).steals).sum();
-    assert!(steals > 0, "the idle worker never stole");
+    assert!(
+        steals > 0 || ringbolt_coop::chaos::ENABLED,
+        "the idle worker never stole"
+    );
 }
 
 #[test]
@@ -492,10 +497,15 @@ fn yield_now_lets_siblings_run() {
     // The last-spawned task starts (LIFO slot); after that they alternate.
     let order = order.unwrap();
     assert_eq!(order.len(), 6);
-    assert!(
-        order.windows(2).all(|w| w[0] != w[1]),
-        "a yielding task ran twice in a row: {order:?}"
-    );
+    assert_eq!(order.iter().filter(|&&id| id == 0).count(), 3);
+    // The order is the scheduler's policy, which the test-only `chaos`
+    // feature perturbs on purpose (a spurious yield, a task put back).
+    if !ringbolt_coop::chaos::ENABLED {
+        assert!(
+            order.windows(2).all(|w| w[0] != w[1]),
+            "a yielding task ran twice in a row: {order:?}"
+        );
+    }
 }
 
 #[test]

@@ -171,7 +171,6 @@ fn local_tasks_are_woken_from_other_threads_and_dropped_on_their_worker() {
         let h = ex.handle().clone();
         let d = Arc::clone(&drops);
         let woken = h.block_on_thread(h.spawn(async move {
-            let me = current_worker_index().unwrap();
             // Woken by a foreign thread.
             let (tx, rx) = oneshot::channel::<u32>();
             let t = spawn_local(async move { rx.await.unwrap() * 2 });
@@ -180,12 +179,14 @@ fn local_tasks_are_woken_from_other_threads_and_dropped_on_their_worker() {
                 tx.send(21).unwrap();
             });
             let v = t.await.unwrap();
-            // Pending forever: dropped at shutdown, on this worker.
+            // Pending forever: dropped at shutdown, on their worker (this
+            // task may move between workers at its awaits: the worker is
+            // asked with no await between the question and the spawn).
             for _ in 0..10 {
                 let guard = OnDrop {
                     _not_send: Rc::new(()),
                     drops: Arc::clone(&d),
-                    worker: me,
+                    worker: current_worker_index().unwrap(),
                 };
                 let (tx, rx) = oneshot::channel::<()>();
                 keep_tx.send(tx).unwrap();

@@ -141,6 +141,7 @@ impl<T: Payload> OpCell<T> {
         // SAFETY: the state is PENDING or ABANDONED (only this function leaves
         // PENDING for COMPLETED, once), so the future does not read `result`.
         self.result.with_mut(|r| unsafe { *r = Some(cqe) });
+        ringbolt_coop::chaos::point();
         // AcqRel: Release publishes `result` to the future's Acquire load;
         // Acquire on failure pairs with the abandoning future's release.
         match self
@@ -180,6 +181,8 @@ impl<T: Payload> OpCell<T> {
     /// registering: a CQE may have arrived just before.
     pub(crate) fn register(&self, waker: &std::task::Waker) {
         self.waker.register(waker);
+        // Tests with `chaos`: a CQE may come between this and the re-check.
+        ringbolt_coop::chaos::point();
     }
 
     /// Future (drop): marks a pending op abandoned. `true` means the caller

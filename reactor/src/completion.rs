@@ -347,6 +347,7 @@ impl Reaper<'_> {
                         ReactorMetrics::add_owned(&self.ring.metrics().cqes_helped, 1);
                     }
                     woken += self.dispatch(user_data, cqe);
+                    ringbolt_coop::chaos::point();
                 }
                 None => {
                     if self.pop_cq() == 0 {

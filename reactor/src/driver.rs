@@ -242,6 +242,7 @@ impl Inner {
         let Some(reaper) = self.ring.lock_as_owner() else {
             return;
         };
+        ringbolt_coop::chaos::point();
         if !reaper.backlog_is_empty() {
             drop(reaper);
             self.turn(true);

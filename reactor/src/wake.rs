@@ -193,6 +193,7 @@ impl Shared {
     /// Queues `message` for the home ring and makes sure it looks soon.
     pub(crate) fn post(&self, message: Message) {
         self.mailbox.push(message);
+        ringbolt_coop::chaos::point();
         self.unpark();
     }
 }
