@@ -4,13 +4,13 @@
 //!
 //! - `--load-generator ADDR[,ADDR…] CONNS MSGS [STRIDE]`: the echo load
 //!   generator of `serve_64conn`
-//!   ([`load_generator_with_stride`](crate::workloads::net::serve::load_generator_with_stride)),
+//!   ([`crate::workloads::net::serve::load_generator_with_stride`]),
 //!   so that the server under test shares no process (allocator, page
 //!   tables, scheduler statistics) with its clients
 //!   (`serve_64conn_ext`).
 //! - `--peak-rss RUNTIME WORKERS TASKS`: builds only that runtime and runs
 //!   `TASKS` sleeping tasks once, holding their join handles
-//!   ([`sleeps_joined`](crate::workloads::timers::sleeps_joined)), then reports the
+//!   ([`crate::workloads::timers::sleeps_joined`]), then reports the
 //!   process's peak resident set (`VmHWM`), the figure a user sees for a
 //!   program that runs one runtime (`sleeps_100k_peak_rss`).
 //!

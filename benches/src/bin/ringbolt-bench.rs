@@ -2,7 +2,7 @@
 //! process, interleaved over rounds, and writes `results/results.md`,
 //! `results/results.csv` and `results/ratios.svg`. Some workloads run part
 //! of an iteration in a child process: this binary again, with a hidden
-//! first argument ([`child`](ringbolt_benches::child)).
+//! first argument ([`ringbolt_benches::child`]).
 //!
 //! ```text
 //! cargo run --release -p ringbolt-benches --bin ringbolt-bench -- --quick

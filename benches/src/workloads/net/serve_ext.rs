@@ -6,8 +6,8 @@
 //! it shares the allocator, the page tables and the process's scheduling
 //! with the server, and the server gets one worker fewer to leave it a
 //! core. Here `ringbolt-bench` re-executes itself as the generator
-//! ([`child`](crate::child), `--load-generator`), running the same
-//! [`load_generator_with_stride`] code (one tokio current-thread runtime,
+//! ([`crate::child`] with `--load-generator`), running the same
+//! [`load_generator_with_stride`](super::serve::load_generator_with_stride) code (one tokio current-thread runtime,
 //! one task per connection), and the server runs on **all the requested
 //! workers**; on two cores, the server's workers and the generator share
 //! them unpinned. The child measures from its first message to its last
