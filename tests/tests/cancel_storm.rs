@@ -72,7 +72,7 @@ async fn receive(mut stream: TcpStream, gates: Gates, mut seed: u64) -> (usize, 
     let mut cancelled = 0u32;
     while got.len() < BYTES + 4 {
         let read = stream.read(Vec::with_capacity(512));
-        let out = if cancelled % 2 == 0 {
+        let out = if cancelled.is_multiple_of(2) {
             timeout(wait(&mut seed), read).await.ok()
         } else {
             futures::select! {

@@ -35,7 +35,7 @@
 //!    cancel can never hit a reused slot. An op stays in the table until its final CQE (today
 //!    every op has exactly one final CQE; a linked timeout or a zero-copy
 //!    notification would add a count).
-//! 9. An op holds a [`SharedFd`](crate::SharedFd) clone of the fd it works
+//! 9. An op holds a [`SharedFd`] clone of the fd it works
 //!    on, so an fd is closed only after its last op's final CQE; an explicit
 //!    [`SharedFd::close`](crate::SharedFd::close) waits for that, and
 //!    [`SharedFd::into_owned`](crate::SharedFd::into_owned), which hands
