@@ -235,14 +235,38 @@ impl SharedFd {
         io_uring::types::Fd(self.as_raw_fd())
     }
 
-    /// The readiness driver's registration of this socket, made in `regs`
-    /// if it has none (or its poller is gone).
-    pub(crate) fn readiness(&self, regs: &Arc<Registrations>) -> io::Result<Arc<ScheduledIo>> {
+    /// The readiness driver's registration of this socket, made in the
+    /// poller `regs` gives if it has none (or its poller is gone).
+    pub(crate) fn readiness(
+        &self,
+        regs: impl FnOnce() -> io::Result<Arc<Registrations>>,
+    ) -> io::Result<Arc<ScheduledIo>> {
         let mut slot = self.inner.io.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(io) = slot.as_ref().filter(|io| !io.is_orphaned()) {
             return Ok(io.clone());
         }
-        let io = regs.register(self.as_raw_fd())?;
+        let io = regs()?.register(self.as_raw_fd())?;
+        *slot = Some(io.clone());
+        Ok(io)
+    }
+
+    /// Moves the registration `from` (if it is still this socket's) to the
+    /// poller `to` (readiness rule 7); returns the registration to use.
+    pub(crate) fn rehome(
+        &self,
+        from: &Arc<ScheduledIo>,
+        to: &Arc<Registrations>,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let mut slot = self.inner.io.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.as_ref() {
+            Some(io) if Arc::ptr_eq(io, from) => {
+                from.home().evict(from);
+            }
+            // Moved by another op meanwhile.
+            Some(io) if !io.is_orphaned() => return Ok(io.clone()),
+            _ => {}
+        }
+        let io = to.register(self.as_raw_fd())?;
         *slot = Some(io.clone());
         Ok(io)
     }

@@ -38,29 +38,39 @@ fn pair() -> (SharedFd, std::net::TcpStream) {
 
 #[test]
 fn a_receive_waits_for_readiness_and_a_send_goes_out() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let (fd, mut peer) = pair();
+    let (go, wait_go) = std::sync::mpsc::channel::<()>();
     let writer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(50));
+        wait_go.recv().unwrap();
         peer.write_all(b"ping").unwrap();
         let mut back = [0u8; 4];
         std::io::Read::read_exact(&mut peer, &mut back).unwrap();
         back
     });
-    let (n, buf) = block_on(&reactor, submit(Recv::new(&fd, Vec::with_capacity(16), 0)));
+    // Nothing was sent yet: the receive must wait for readiness.
+    let mut recv = submit(Recv::new(&fd, Vec::with_capacity(16), 0));
+    {
+        let _enter = reactor.enter();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(std::pin::Pin::new(&mut recv).poll(&mut cx).is_pending());
+        assert_eq!(reactor.metrics().snapshot().ops_in_flight, 1);
+    }
+    go.send(()).unwrap();
+    let (n, buf) = block_on(&reactor, recv);
     assert_eq!(&buf[..n.unwrap()], b"ping");
     let (n, _) = block_on(&reactor, submit(Send::new(&fd, b"pong".to_vec(), 0)));
     assert_eq!(n.unwrap(), 4);
     assert_eq!(&writer.join().unwrap(), b"pong");
-    assert!(
-        reactor.metrics().snapshot().parks > 0,
-        "the receive never waited"
-    );
     assert_eq!(reactor.metrics().snapshot().ops_in_flight, 0);
 }
 
 #[test]
 fn socket_connect_and_accept_without_a_ring() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -87,6 +97,8 @@ fn socket_connect_and_accept_without_a_ring() {
 
 #[test]
 fn a_refused_connect_reports_the_error() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     // A port nobody listens on: bind, note, close.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -107,6 +119,8 @@ fn a_refused_connect_reports_the_error() {
 /// every byte the peer sent is read exactly once, in order (rule 10).
 #[test]
 fn dropped_receives_lose_no_bytes() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let _enter = reactor.enter();
     let (fd, mut peer) = pair();
@@ -149,6 +163,8 @@ fn dropped_receives_lose_no_bytes() {
 
 #[test]
 fn file_ops_run_on_the_offload_and_report_like_cqes() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("f");
@@ -176,6 +192,7 @@ fn file_ops_run_on_the_offload_and_report_like_cqes() {
 /// the pool thread (rule 4 through rule 11), none leaks.
 #[test]
 fn an_abandoned_open_leaks_no_fd() {
+    // Every test: one of them counts descriptors.
     let _fds = fd_lock();
     // Jobs wait until released, so every future is dropped first.
     let held: Arc<Mutex<Vec<ringbolt_reactor::Job>>> = Arc::default();
@@ -206,6 +223,8 @@ fn an_abandoned_open_leaks_no_fd() {
 /// `ECANCELED` instead of leaving the future pending for ever.
 #[test]
 fn a_job_dropped_unrun_cancels_its_op() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = Reactor::epoll(Offload::new(drop)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let e = block_on(&reactor, async {
@@ -219,6 +238,8 @@ fn a_job_dropped_unrun_cancels_its_op() {
 /// waiting receive is woken with its bytes.
 #[test]
 fn a_helper_delivers_a_stuck_owners_events() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let _enter = reactor.enter();
     let (fd, mut peer) = pair();
@@ -257,6 +278,8 @@ fn a_helper_delivers_a_stuck_owners_events() {
 /// shut-down poller wakes its waiters, whose next try fails cleanly.
 #[test]
 fn shutdown_wakes_waiters_and_refuses_new_ops() {
+    // Every test: one of them counts descriptors.
+    let _fds = fd_lock();
     let reactor = reactor();
     let _enter = reactor.enter();
     let (fd, _peer) = pair();

@@ -24,6 +24,18 @@
 //! 5. When a poller shuts down, every registration in it is orphaned and
 //!    its waiters woken; their next try registers the socket again in the
 //!    poller of the thread they run on.
+//! 6. A helper that delivers a stuck owner's events also evicts each
+//!    registration it delivered for (removed from the table and the epoll
+//!    set under the table's lock, which a closing descriptor's rule 4 also
+//!    takes, so the descriptor is still open), orphaning it: the woken
+//!    tasks run on the helper and register their sockets there, so a
+//!    stuck worker's connections move away from it, as a ring's do.
+//! 7. An op about to park on a registration of another thread's poller,
+//!    with no other op using it, moves it to the poller of the thread it
+//!    runs on (evicted as in rule 6, registered again): a socket follows
+//!    its task after a steal, as a ring op's home does, for two
+//!    `epoll_ctl` calls, and never flaps between two tasks that use its
+//!    two directions at once.
 
 use crate::op::Interest;
 use std::os::fd::RawFd;
@@ -83,6 +95,7 @@ impl Registrations {
         let entry = table.ios.vacant_entry();
         let token = entry.key();
         let io = Arc::new(ScheduledIo {
+            fd,
             seq: [AtomicU64::new(0), AtomicU64::new(0)],
             waiters: Mutex::new(slab::Slab::new()),
             orphaned: AtomicBool::new(false),
@@ -101,12 +114,39 @@ impl Registrations {
         Ok(io)
     }
 
-    /// Delivers one event (rule 2). Returns how many tasks it woke.
-    pub(crate) fn dispatch(&self, event: &mio::event::Event) -> usize {
+    /// Removes `io` from this poller if it is still here, under the
+    /// table's lock (rule 6: the descriptor is open while it is here).
+    fn remove(&self, table: &mut Table, io: &Arc<ScheduledIo>) -> bool {
+        let ours = table
+            .ios
+            .get(io.token)
+            .is_some_and(|here| Arc::ptr_eq(here, io));
+        if ours {
+            table.ios.remove(io.token);
+            self.count.fetch_sub(1, Relaxed);
+            // A failure means the poller already forgot the descriptor.
+            let _ = self.registry.deregister(&mut mio::unix::SourceFd(&io.fd));
+        }
+        ours
+    }
+
+    /// Moves `io` out of this poller and orphans it, waking its waiters
+    /// (rules 6, 7). Returns how many tasks it woke.
+    pub(crate) fn evict(&self, io: &Arc<ScheduledIo>) -> usize {
+        self.remove(&mut lock(&self.table), io);
+        io.wake(true, true, true)
+    }
+
+    /// Delivers one event (rule 2), evicting its registration when a
+    /// helper delivers it (rule 6). Returns how many tasks it woke.
+    pub(crate) fn dispatch(&self, event: &mio::event::Event, evict: bool) -> usize {
         let io = lock(&self.table).ios.get(event.token().0).cloned();
         let Some(io) = io else {
             return 0; // Deregistered since (rule 4).
         };
+        if evict {
+            return self.evict(&io);
+        }
         let gone = event.is_error();
         let read = gone || event.is_readable() || event.is_read_closed();
         let write = gone || event.is_writable() || event.is_write_closed();
@@ -130,6 +170,8 @@ impl Registrations {
 /// One registered socket (see the module rules).
 #[derive(Debug)]
 pub(crate) struct ScheduledIo {
+    /// The descriptor, open while the registration is in its table.
+    fd: RawFd,
     /// Readiness events seen, for reading and for writing (rule 2).
     seq: [AtomicU64; 2],
     waiters: Mutex<slab::Slab<Waiter>>,
@@ -232,6 +274,12 @@ impl ScheduledIo {
         true
     }
 
+    /// Whether an op other than waiter `key` uses this registration.
+    pub(crate) fn has_other_waiters(&self, key: Option<usize>) -> bool {
+        let waiters = lock(&self.waiters);
+        waiters.len() > usize::from(key.is_some_and(|k| waiters.contains(k)))
+    }
+
     /// Removes waiter `key`.
     pub(crate) fn leave(&self, key: usize) {
         lock(&self.waiters).try_remove(key);
@@ -240,16 +288,7 @@ impl ScheduledIo {
     /// Rule 4: removes the registration of `fd` (this socket's descriptor,
     /// still open) from its poller.
     pub(crate) fn deregister(self: &Arc<Self>, fd: RawFd) {
-        let mut table = lock(&self.home.table);
-        let ours = table
-            .ios
-            .get(self.token)
-            .is_some_and(|io| Arc::ptr_eq(io, self));
-        if ours {
-            table.ios.remove(self.token);
-            self.home.count.fetch_sub(1, Relaxed);
-            // A failure means the poller already forgot the descriptor.
-            let _ = self.home.registry.deregister(&mut mio::unix::SourceFd(&fd));
-        }
+        debug_assert_eq!(fd, self.fd);
+        self.home.remove(&mut lock(&self.home.table), self);
     }
 }

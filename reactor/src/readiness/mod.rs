@@ -12,8 +12,9 @@
 //! Helping a stuck owner: the poller sits behind a mutex that its owner
 //! holds while it turns or sleeps. Another thread that finds it free polls
 //! it without blocking and delivers its events (waking their tasks where
-//! they can run), as a helper reaps a stuck ring's completions; a sleeping
-//! owner wakes on its own events and needs no help.
+//! they can run), as a helper reaps a stuck ring's completions, and moves
+//! those sockets' registrations off the stuck poller (rule 6 in [`io`]);
+//! a sleeping owner wakes on its own events and needs no help.
 
 pub(crate) mod io;
 pub(crate) mod op;
@@ -87,6 +88,7 @@ impl PollShared {
         &self,
         (poll, events): &mut (mio::Poll, mio::event::Events),
         timeout: Option<Duration>,
+        helping: bool,
     ) -> usize {
         ReactorMetrics::add(&self.shared.metrics.enters, 1);
         if let Err(e) = poll.poll(events, timeout) {
@@ -104,7 +106,7 @@ impl PollShared {
                 continue;
             }
             ReactorMetrics::add(&self.shared.metrics.cqes_reaped, 1);
-            woken += self.regs.dispatch(event);
+            woken += self.regs.dispatch(event, helping);
         }
         woken
     }
@@ -115,7 +117,7 @@ impl PollShared {
         let Ok(mut poll) = self.poll.try_lock() else {
             return 0;
         };
-        let woken = self.poll_locked(&mut poll, Some(Duration::ZERO));
+        let woken = self.poll_locked(&mut poll, Some(Duration::ZERO), true);
         ReactorMetrics::add(&self.shared.metrics.cqes_helped, woken as u64);
         woken
     }
@@ -189,16 +191,23 @@ impl PollDriver {
         if !self.inner.regs.is_empty() {
             // A helper holding the poller is delivering our events now.
             if let Ok(mut poll) = self.inner.poll.try_lock() {
-                woken += self.inner.poll_locked(&mut poll, Some(Duration::ZERO));
+                woken += self
+                    .inner
+                    .poll_locked(&mut poll, Some(Duration::ZERO), false);
             }
         }
         woken + self.fire_timers()
     }
 
     /// Blocking turn: sleeps in `epoll_wait` until an event, an unpark or
-    /// `min(timeout, nearest timer)`, unless the first turn woke something.
+    /// `min(timeout, nearest timer)`, unless the mailbox or a due timer
+    /// woke something. Unlike a ring's park it does not look at the poller
+    /// first: a non-blocking `epoll_wait` would cost the system call that
+    /// the blocking one makes anyway, returning at once when events wait.
     pub(crate) fn park(&self, timeout: Option<Duration>) {
-        if self.turn() > 0 {
+        self.count_turn();
+        self.process_mailbox();
+        if self.fire_timers() > 0 {
             return;
         }
         let deadline = self.wheel.borrow().next_deadline();
@@ -220,7 +229,7 @@ impl PollDriver {
             BeginPark::Notified => {}
             BeginPark::Sleep => {
                 ReactorMetrics::add_owned(&self.shared.metrics.parks, 1);
-                self.inner.poll_locked(&mut poll, timeout);
+                self.inner.poll_locked(&mut poll, timeout, false);
                 self.shared.parker.end_park();
             }
         }

@@ -7,7 +7,7 @@ use crate::cell::{Cqe, OpCell, Payload};
 use crate::metrics::ReactorMetrics;
 use crate::op::{Interest, Perform};
 use crate::pair::Pair;
-use crate::reactor::{with_current, NO_REACTOR};
+use crate::reactor::{with_current, Driver, NO_REACTOR};
 use std::io;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll, Waker};
@@ -19,9 +19,9 @@ pub(crate) trait Performable {
     fn perform(&mut self) -> io::Result<u32>;
 }
 
-/// An op waiting for its socket's readiness: its place among the
-/// registration's waiters, and a count in the poller's gauge of ops in
-/// flight while it lives.
+/// An op's registration: its place among the waiters once it has had to
+/// wait, and then a count in the poller's gauge of ops in flight while it
+/// lives (an op whose call succeeds at once counts nothing).
 #[derive(Debug)]
 pub(crate) struct Wait {
     io: Arc<ScheduledIo>,
@@ -31,12 +31,21 @@ pub(crate) struct Wait {
 
 impl Wait {
     fn new(io: Arc<ScheduledIo>, interest: Interest) -> Wait {
-        ReactorMetrics::add(&io.home().metrics.ops_submitted, 1);
         Wait {
             io,
             interest,
             key: None,
         }
+    }
+
+    /// Parks with `waker` unless readiness moved past `seen`.
+    fn park(&mut self, seen: u64, waker: &Waker) -> bool {
+        let first = self.key.is_none();
+        let parked = self.io.park(self.interest, seen, &mut self.key, waker);
+        if first && self.key.is_some() {
+            ReactorMetrics::add(&self.io.home().metrics.ops_submitted, 1);
+        }
+        parked
     }
 }
 
@@ -44,8 +53,8 @@ impl Drop for Wait {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             self.io.leave(key);
+            ReactorMetrics::add(&self.io.home().metrics.ops_finished, 1);
         }
-        ReactorMetrics::add(&self.io.home().metrics.ops_finished, 1);
     }
 }
 
@@ -65,15 +74,19 @@ pub(crate) fn poll_perform<P: Performable>(
                     .is_none_or(|w| w.io.is_orphaned() || w.interest != interest);
                 if stale {
                     *wait = None;
-                    let regs = with_current(|d| d.registrations())
-                        .unwrap_or_else(|| panic!("{NO_REACTOR}"))
-                        .ok_or_else(|| {
-                            io::Error::other(
-                                "ringbolt: an op started on the epoll driver was polled on \
-                                 an io_uring reactor",
-                            )
-                        });
-                    match regs.and_then(|regs| fd.readiness(&regs)) {
+                    // The current poller is looked up only for a socket
+                    // not registered yet.
+                    let regs = || {
+                        with_current(|d| d.registrations())
+                            .unwrap_or_else(|| panic!("{NO_REACTOR}"))
+                            .ok_or_else(|| {
+                                io::Error::other(
+                                    "ringbolt: an op started on the epoll driver was polled \
+                                     on an io_uring reactor",
+                                )
+                            })
+                    };
+                    match fd.readiness(regs) {
                         Ok(io) => *wait = Some(Wait::new(io, interest)),
                         Err(e) => return Poll::Ready(Err(e)),
                     }
@@ -90,7 +103,14 @@ pub(crate) fn poll_perform<P: Performable>(
         ready!(ringbolt_coop::poll_proceed(cx));
         match payload.perform() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if w.io.park(interest, seen, &mut w.key, cx.waker()) {
+                if let Some(io) = follow_task(payload, w) {
+                    match io {
+                        Ok(io) => *wait = Some(Wait::new(io, interest)),
+                        Err(e) => return Poll::Ready(Err(e)),
+                    }
+                    continue;
+                }
+                if w.park(seen, cx.waker()) {
                     return Poll::Pending;
                 }
             }
@@ -98,6 +118,25 @@ pub(crate) fn poll_perform<P: Performable>(
             done => return Poll::Ready(done),
         }
     }
+}
+
+/// Readiness rule 7: the registration to move to before parking, when
+/// `w`'s is in another thread's poller and no other op uses it.
+fn follow_task<P: Performable>(payload: &P, w: &Wait) -> Option<io::Result<Arc<ScheduledIo>>> {
+    // No reference count is touched unless the socket moves.
+    let here = with_current(|d| match d {
+        Driver::Poll(poll) if !Arc::ptr_eq(&poll.inner.regs, w.io.home()) => {
+            Some(poll.inner.regs.clone())
+        }
+        _ => None,
+    })??;
+    if w.io.has_other_waiters(w.key) {
+        return None;
+    }
+    let Perform::OnReadiness { fd, .. } = payload.mode() else {
+        return None;
+    };
+    Some(fd.rehome(&w.io, &here))
 }
 
 /// A result as a CQE holds it.
@@ -127,9 +166,11 @@ impl<P: Payload + Performable> Job<P> {
     }
 
     fn finish(cell: Pair<OpCell<P>>, cqe: Cqe, metrics: &ReactorMetrics) {
+        // Counted first: a future woken by the delivery sees the gauge
+        // without its op.
+        ReactorMetrics::add(&metrics.ops_finished, 1);
         // Completed, or reclaimed (closing what an abandoned op produced).
         let _ = cell.deliver(cqe);
-        ReactorMetrics::add(&metrics.ops_finished, 1);
     }
 }
 
