@@ -301,3 +301,54 @@ fn shutdown_wakes_waiters_and_refuses_new_ops() {
     };
     assert!(res.unwrap_err().to_string().contains("shut down"));
 }
+
+/// A socket follows its task (readiness rule 7): a receive that parks on
+/// another thread's reactor moves the socket's registration there, so that
+/// reactor's own turns deliver its readiness.
+#[test]
+fn a_socket_registration_follows_the_thread_that_waits() {
+    let _fds = fd_lock();
+    let a = reactor();
+    let (fd, mut peer) = pair();
+    {
+        let _enter = a.enter();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut op = submit(Recv::new(&fd, Vec::with_capacity(8), 0));
+        assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+        assert_eq!(a.metrics().snapshot().ops_in_flight, 1);
+    }
+    assert_eq!(a.metrics().snapshot().ops_in_flight, 0);
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    let b = std::thread::spawn(move || {
+        let b = reactor();
+        let _enter = b.enter();
+        let flag = Arc::new(common::Flag {
+            woken: Default::default(),
+            unparker: b.unparker(),
+        });
+        let waker = Waker::from(flag.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut op = submit(Recv::new(&fd, Vec::with_capacity(8), 0));
+        assert!(std::pin::Pin::new(&mut op).poll(&mut cx).is_pending());
+        parked_tx
+            .send(b.metrics().snapshot().ops_in_flight)
+            .unwrap();
+        // Only this thread's reactor turns from here on.
+        for _ in 0..3000 {
+            if let Poll::Ready((n, buf)) = std::pin::Pin::new(&mut op).poll(&mut cx) {
+                return Some(buf[..n.unwrap()].to_vec());
+            }
+            b.park(Some(Duration::from_millis(10)));
+        }
+        None
+    });
+    assert_eq!(parked_rx.recv().unwrap(), 1, "the receive parked elsewhere");
+    assert_eq!(a.metrics().snapshot().ops_in_flight, 0);
+    peer.write_all(b"moved").unwrap();
+    let got = b.join().unwrap();
+    assert_eq!(
+        got.as_deref(),
+        Some(&b"moved"[..]),
+        "the moved registration got no event"
+    );
+}
