@@ -20,6 +20,8 @@ OPTIONS:
     --out DIR            where results.{md,csv} and ratios.svg go [default: results/]
     --timeout SECS       abort (writing partial results) when one iteration
                          runs longer than this [default: 120]
+    --driver NAME        ringbolt's I/O driver: io_uring, epoll (the readiness
+                         driver) or auto [default: $RINGBOLT_DRIVER, else auto]
     --list               list the workloads and exit
     -h, --help           this text
 ";
@@ -41,6 +43,8 @@ pub struct Args {
     pub out: PathBuf,
     /// Longest one iteration may take before the run is aborted.
     pub timeout: Duration,
+    /// `--driver`: ringbolt's I/O driver (`io_uring`, `epoll`, `auto`).
+    pub driver: Option<String>,
     /// `--list`.
     pub list: bool,
     /// `--help`.
@@ -91,6 +95,7 @@ where
     let mut timeout = Duration::from_secs(120);
     let mut list = false;
     let mut help = false;
+    let mut driver = None;
 
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -132,6 +137,15 @@ where
                     .ok_or_else(|| format!("--scale: expected a positive number, got `{v}`"))?;
             }
             "--out" => out = PathBuf::from(value("--out")?),
+            "--driver" => {
+                let v = value("--driver")?;
+                if !["io_uring", "epoll", "auto"].contains(&v.as_str()) {
+                    return Err(format!(
+                        "--driver: expected io_uring, epoll or auto, got `{v}`"
+                    ));
+                }
+                driver = Some(v);
+            }
             "--timeout" => {
                 timeout = Duration::from_secs(positive("--timeout", &value("--timeout")?)? as u64)
             }
@@ -146,6 +160,7 @@ where
         scale,
         out,
         timeout,
+        driver,
         list,
         help,
     })

@@ -36,6 +36,13 @@
 //! as their docs say: [`read_dir`] and [`canonicalize`] (and the directory
 //! listing inside [`remove_dir_all`]).
 //!
+//! All of this holds on io_uring. A runtime on the readiness driver (where
+//! the host denies io_uring; see `ringbolt::runtime::Driver`) runs every
+//! file and path call on its blocking pool, one pool thread per call while
+//! it runs, with the same API, results and cancellation rules; a call
+//! already running on the pool finishes there (a dropped `open` has its
+//! descriptor closed for it).
+//!
 //! # Errors
 //!
 //! Bad input is an [`std::io::Error`] of the right kind, never a panic or a

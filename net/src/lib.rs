@@ -10,6 +10,11 @@
 //! (`futures::io::copy`, codecs, line readers, hyper through
 //! `ringbolt-hyper`).
 //!
+//! On the readiness driver (where the host denies io_uring) the same
+//! types make non-blocking system calls retried when the socket is ready
+//! (epoll), with the same owned buffers, results and cancellation rules;
+//! [`TcpStream::recv_stream`] then receives into heap buffers.
+//!
 //! # Cancellation
 //!
 //! Dropping an I/O future never blocks and never loses received stream

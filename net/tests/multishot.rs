@@ -94,13 +94,16 @@ async fn incoming_drop() {
         .map(|_| std::net::TcpStream::connect(addr).unwrap())
         .collect();
     let first = incoming.next().await.unwrap().unwrap();
-    // Let the ring accept the other nine into the stream's queue.
+    // Let the ring accept the other nine into the stream's queue (the
+    // readiness driver accepts only when the stream is polled).
     ringbolt::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        fd_count() >= base + 10 + 10,
-        "the kernel accepted the pending connections: {} open, base {base}",
-        fd_count()
-    );
+    if ringbolt::Handle::current().driver() == ringbolt::runtime::Driver::IoUring {
+        assert!(
+            fd_count() >= base + 10 + 10,
+            "the kernel accepted the pending connections: {} open, base {base}",
+            fd_count()
+        );
+    }
     drop(incoming);
     drop(first);
     drop(clients);

@@ -47,7 +47,9 @@ async fn a_megabyte_through_a_recv_stream_checksums() {
     let mut items = stream.recv_stream();
     while let Some(buf) = items.next().await {
         let buf = buf.unwrap();
-        assert!(buf.is_pooled());
+        // The readiness driver has no provided buffers: heap ones.
+        let ring = ringbolt::Handle::current().driver() == ringbolt::runtime::Driver::IoUring;
+        assert_eq!(buf.is_pooled(), ring);
         got.extend_from_slice(&buf);
         bufs += 1;
     }

@@ -419,7 +419,14 @@ impl Reaper<'_> {
 /// kernel already posted, under the ring's completion lock.
 #[derive(Clone)]
 pub struct RingHandle {
-    pub(crate) ring: Arc<Ring>,
+    target: HelpTarget,
+}
+
+/// What a [`RingHandle`] helps: a ring, or a readiness driver's poller.
+#[derive(Clone)]
+enum HelpTarget {
+    Ring(Arc<Ring>),
+    Poller(Arc<crate::readiness::PollShared>),
 }
 
 impl std::fmt::Debug for RingHandle {
@@ -431,34 +438,62 @@ impl std::fmt::Debug for RingHandle {
 }
 
 impl RingHandle {
+    pub(crate) fn ring(ring: Arc<Ring>) -> RingHandle {
+        RingHandle {
+            target: HelpTarget::Ring(ring),
+        }
+    }
+
+    pub(crate) fn poller(poller: Arc<crate::readiness::PollShared>) -> RingHandle {
+        RingHandle {
+            target: HelpTarget::Poller(poller),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        match &self.target {
+            HelpTarget::Ring(ring) => &ring.shared,
+            HelpTarget::Poller(poller) => &poller.shared,
+        }
+    }
+
     /// How many turns (reap, submit, fire timers) the owner has made; a
     /// value that does not move while the owner is awake means the owner is
     /// inside one poll.
     pub fn turns(&self) -> u32 {
-        self.ring.turns.load(Relaxed)
+        match &self.target {
+            HelpTarget::Ring(ring) => ring.turns.load(Relaxed),
+            HelpTarget::Poller(poller) => poller.turns(),
+        }
     }
 
     /// Whether the owner sleeps in the kernel (it then wakes on its own
     /// completions and needs no help).
     pub fn is_parked(&self) -> bool {
-        self.ring.shared.parker.is_parked()
+        self.shared().parker.is_parked()
     }
 
     /// Whether the owner has ops in flight.
     pub fn has_ops_in_flight(&self) -> bool {
-        self.ring.shared.metrics.snapshot().ops_in_flight > 0
+        self.shared().metrics.snapshot().ops_in_flight > 0
     }
 
     /// Does for a stuck owner what its turn would: submits the SQEs it
     /// queued and could not submit, and delivers every completion the
     /// kernel has posted to its ring, waking their tasks on this thread.
     /// Does nothing when someone else is reaping the ring or it is shutting
-    /// down. Returns how many ops it delivered to.
+    /// down. On the readiness driver it polls the owner's poller without
+    /// blocking and delivers its events instead. Returns how many ops it
+    /// delivered to.
     pub fn help(&self) -> usize {
-        let Some(reaper) = self.ring.try_lock_as_helper() else {
+        let ring = match &self.target {
+            HelpTarget::Ring(ring) => ring,
+            HelpTarget::Poller(poller) => return poller.help(),
+        };
+        let Some(reaper) = ring.try_lock_as_helper() else {
             return 0;
         };
-        self.ring.submit_for_owner();
+        ring.submit_for_owner();
         reaper.drain()
     }
 }

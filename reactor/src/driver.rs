@@ -77,9 +77,7 @@ impl Inner {
 
     /// A handle other threads use to reap this ring for a stuck owner.
     pub(crate) fn ring_handle(&self) -> RingHandle {
-        RingHandle {
-            ring: self.ring.clone(),
-        }
+        RingHandle::ring(self.ring.clone())
     }
 
     /// Runs `f` on a view of the SQ. Only this (the owner) thread makes SQ

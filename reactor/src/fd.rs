@@ -9,12 +9,18 @@
 //! [`Closer`] slot and only then wakes the closer. A closer polled at any
 //! moment before that finds the slot empty, with its waker stored under
 //! the slot's lock, so the destructor's wake reaches it.
+//!
+//! On the readiness driver a socket's `SharedFd` also keeps its poller
+//! registration (rules in the readiness driver's `io` module); it is
+//! removed before the descriptor is closed or handed out.
 
 use crate::op::{submit, Close};
+use crate::readiness::io::{Registrations, ScheduledIo};
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Poll, Waker};
 
 /// A file descriptor shared by a file or socket and every op working on it.
@@ -35,6 +41,35 @@ struct Inner {
     /// Set by `close` before it lets go of its handle: the last handle's
     /// release hands the descriptor over here instead of closing it.
     closer: OnceLock<Arc<Closer>>,
+    /// The readiness driver's registration of this socket, if any.
+    io: Mutex<Option<Arc<ScheduledIo>>>,
+    /// The readiness driver switched the descriptor to non-blocking mode
+    /// (for `accept` and `connect`); it is switched back when handed out.
+    nonblocking: AtomicBool,
+}
+
+impl Inner {
+    fn new(fd: OwnedFd) -> Self {
+        Inner {
+            fd: Some(fd),
+            closer: OnceLock::new(),
+            io: Mutex::new(None),
+            nonblocking: AtomicBool::new(false),
+        }
+    }
+
+    /// Removes the poller registration before the descriptor is closed or
+    /// handed out (the readiness driver's rule 4).
+    fn deregister(&mut self) {
+        let io = self
+            .io
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let (Some(io), Some(fd)) = (io, &self.fd) {
+            io.deregister(fd.as_raw_fd());
+        }
+    }
 }
 
 /// Where the last handle's release leaves the descriptor for `close`.
@@ -63,6 +98,7 @@ impl Closer {
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        self.deregister();
         // The last handle is gone: no other release can follow, so the
         // hand-over below is the last event a closer waits for.
         let Some(closer) = self.closer.take() else {
@@ -85,10 +121,7 @@ impl SharedFd {
     /// Takes ownership of `fd`.
     pub fn new(fd: OwnedFd) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                fd: Some(fd),
-                closer: OnceLock::new(),
-            }),
+            inner: Arc::new(Inner::new(fd)),
         }
     }
 
@@ -164,7 +197,16 @@ impl SharedFd {
         let inner = self.inner.clone();
         drop(self);
         match Arc::try_unwrap(inner) {
-            Ok(mut inner) => Ok(inner.fd.take().expect("fd present until closed")),
+            Ok(mut inner) => {
+                inner.deregister();
+                if inner.nonblocking.load(Relaxed) {
+                    // Handed out as it came in (the readiness driver's
+                    // switch is its own business); a failure leaves it
+                    // non-blocking, which the caller can see and change.
+                    let _ = set_nonblocking(inner.fd.as_ref().expect("fd present"), false);
+                }
+                Ok(inner.fd.take().expect("fd present until closed"))
+            }
             Err(inner) => Err(SharedFd { inner }),
         }
     }
@@ -192,6 +234,64 @@ impl SharedFd {
     pub(crate) fn fd(&self) -> io_uring::types::Fd {
         io_uring::types::Fd(self.as_raw_fd())
     }
+
+    /// The readiness driver's registration of this socket, made in the
+    /// poller `regs` gives if it has none (or its poller is gone).
+    pub(crate) fn readiness(
+        &self,
+        regs: impl FnOnce() -> io::Result<Arc<Registrations>>,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let mut slot = self.inner.io.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(io) = slot.as_ref().filter(|io| !io.is_orphaned()) {
+            return Ok(io.clone());
+        }
+        let io = regs()?.register(self.as_raw_fd())?;
+        *slot = Some(io.clone());
+        Ok(io)
+    }
+
+    /// Moves the registration `from` (if it is still this socket's) to the
+    /// poller `to` (readiness rule 7); returns the registration to use.
+    pub(crate) fn rehome(
+        &self,
+        from: &Arc<ScheduledIo>,
+        to: &Arc<Registrations>,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let mut slot = self.inner.io.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.as_ref() {
+            Some(io) if Arc::ptr_eq(io, from) => {
+                from.home().evict(from);
+            }
+            // Moved by another op meanwhile.
+            Some(io) if !io.is_orphaned() => return Ok(io.clone()),
+            _ => {}
+        }
+        let io = to.register(self.as_raw_fd())?;
+        *slot = Some(io.clone());
+        Ok(io)
+    }
+
+    /// Switches the descriptor to non-blocking mode once (readiness driver:
+    /// `accept` and `connect`, which have no per-call flag for it).
+    pub(crate) fn ensure_nonblocking(&self) -> io::Result<()> {
+        if !self.inner.nonblocking.load(Relaxed) {
+            set_nonblocking(self.as_fd(), true)?;
+            self.inner.nonblocking.store(true, Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// `ioctl(FIONBIO)`: one system call either way.
+fn set_nonblocking(fd: impl AsFd, on: bool) -> io::Result<()> {
+    let mut on = libc::c_int::from(on);
+    // SAFETY: FIONBIO reads one `int` from the live local `on`, on a
+    // descriptor the caller keeps open.
+    let r = unsafe { libc::ioctl(fd.as_fd().as_raw_fd(), libc::FIONBIO, &mut on) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Closes the raw fd an abandoned op produced (openat, accept, socket).

@@ -24,6 +24,12 @@ pub struct ReactorMetrics {
 }
 
 /// A plain copy of [`ReactorMetrics`] at one moment.
+///
+/// On the readiness driver `enters` counts `epoll_wait` calls,
+/// `cqes_reaped` readiness events, `cqes_helped` tasks woken by another
+/// thread's look at this poller, and `ops_in_flight` ops waiting for
+/// readiness or running on the blocking pool; the SQ and CQ counters and
+/// the provided-buffer gauges stay at zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MetricsSnapshot {
     /// SQEs handed to the kernel.

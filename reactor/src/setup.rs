@@ -71,10 +71,13 @@ pub(crate) fn build_ring(config: &RingConfig) -> io::Result<IoUring> {
         match builder.build(config.sq_entries) {
             Ok(ring) => {
                 if !ring.params().is_feature_ext_arg() || !ring.params().is_feature_nodrop() {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Unsupported,
-                        "io_uring: the kernel lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP \
-                         (Linux 5.11+ needed); run ringbolt on a newer kernel",
+                    let e = io::Error::from(io::ErrorKind::Unsupported);
+                    return Err(with_message(
+                        e,
+                        "the kernel lacks IORING_FEAT_EXT_ARG or IORING_FEAT_NODROP \
+                         (Linux 5.11+ needed); run ringbolt on a newer kernel"
+                            .to_string(),
+                        true,
                     ));
                 }
                 let mut max = [config.iowq_max_workers; 2];
@@ -92,6 +95,7 @@ pub(crate) fn build_ring(config: &RingConfig) -> io::Result<IoUring> {
         "io_uring_setup rejected every flag set ringbolt knows (EINVAL): the kernel is too old \
          (Linux 5.11+ needed, 6.1+ recommended); run ringbolt on a newer kernel"
             .to_string(),
+        true,
     ))
 }
 
@@ -137,11 +141,35 @@ pub(crate) fn diagnose(e: io::Error, disabled_sysctl: Option<u32>) -> io::Error 
         }
         _ => format!("io_uring_setup failed: {e}"),
     };
-    with_message(e, why)
+    // What the host denies or lacks; not a lack of memory or descriptors
+    // that the readiness driver would meet too (memlock is io_uring's own).
+    let unavailable = matches!(
+        e.raw_os_error(),
+        Some(libc::ENOSYS | libc::EPERM | libc::EACCES | libc::ENOMEM)
+    );
+    with_message(e, why, unavailable)
 }
 
-fn with_message(e: io::Error, message: String) -> io::Error {
-    io::Error::new(e.kind(), SetupError { message, source: e })
+fn with_message(e: io::Error, message: String, unavailable: bool) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        SetupError {
+            message,
+            source: e,
+            unavailable,
+        },
+    )
+}
+
+/// Whether `e` is a ring-setup error that says io_uring cannot be used
+/// on this host (a seccomp filter, `kernel.io_uring_disabled`, `ENOSYS`, an
+/// old kernel, the memlock limit): the cases where a runtime may run the
+/// readiness driver instead. Errors any driver would meet (out of
+/// descriptors, a bad configuration) are not.
+pub fn io_uring_unavailable(e: &io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<SetupError>())
+        .is_some_and(|s| s.unavailable)
 }
 
 /// The diagnosed error; its `source()` is the original OS error.
@@ -149,6 +177,8 @@ fn with_message(e: io::Error, message: String) -> io::Error {
 struct SetupError {
     message: String,
     source: io::Error,
+    /// See [`io_uring_unavailable`].
+    unavailable: bool,
 }
 
 impl std::fmt::Display for SetupError {
@@ -195,6 +225,17 @@ mod tests {
             .expect("source kept");
         let os = src.downcast_ref::<io::Error>().expect("io::Error source");
         assert_eq!(os.raw_os_error(), Some(libc::EPERM));
+    }
+
+    #[test]
+    fn only_what_the_host_denies_allows_the_readiness_driver() {
+        for errno in [libc::ENOSYS, libc::EPERM, libc::EACCES, libc::ENOMEM] {
+            assert!(io_uring_unavailable(&message(errno, Some(0))), "{errno}");
+        }
+        assert!(!io_uring_unavailable(&message(libc::EMFILE, None)));
+        assert!(!io_uring_unavailable(&io::Error::from_raw_os_error(
+            libc::EPERM
+        )));
     }
 
     #[test]

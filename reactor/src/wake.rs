@@ -27,6 +27,9 @@ pub enum WakeMechanism {
     MsgRing,
     /// `write(2)` on an eventfd the target ring keeps an armed read on.
     EventFd,
+    /// The readiness driver's `mio::Waker`: a `write(2)` on an eventfd in
+    /// the target's epoll set.
+    Poller,
 }
 
 /// A request another thread leaves for the home ring (rule 4; timers).
@@ -54,6 +57,8 @@ pub(crate) enum WakeTarget {
     MsgRing(OwnedFd),
     /// The eventfd the ring reads.
     EventFd(OwnedFd),
+    /// The readiness driver's poller waker.
+    Poller(mio::Waker),
 }
 
 impl WakeTarget {
@@ -61,6 +66,7 @@ impl WakeTarget {
     pub(crate) fn send(&self) -> io::Result<()> {
         match self {
             WakeTarget::MsgRing(ring) => send_msg_ring(ring.as_raw_fd()),
+            WakeTarget::Poller(waker) => waker.wake(),
             WakeTarget::EventFd(fd) => {
                 let one: u64 = 1;
                 loop {
@@ -86,6 +92,7 @@ impl WakeTarget {
         match self {
             WakeTarget::MsgRing(_) => WakeMechanism::MsgRing,
             WakeTarget::EventFd(_) => WakeMechanism::EventFd,
+            WakeTarget::Poller(_) => WakeMechanism::Poller,
         }
     }
 }

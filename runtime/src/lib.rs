@@ -34,6 +34,7 @@
 //!   `chat_server` examples.
 #![forbid(unsafe_code)]
 
+mod driver;
 mod park;
 pub mod runtime;
 pub mod signal;

@@ -5,8 +5,10 @@ use std::io;
 use std::sync::{Arc, OnceLock};
 
 use ringbolt_executor as executor;
-use ringbolt_reactor::{MetricsSnapshot, Reactor, ReactorMetrics, RingConfig, RingHandle};
+use ringbolt_reactor::{MetricsSnapshot, ReactorMetrics, RingConfig, RingHandle};
 
+use crate::driver::{new_reactor, Choice};
+pub use crate::driver::{Driver, DRIVER_ENV};
 use crate::park::RingPark;
 use crate::task::JoinHandle;
 
@@ -15,6 +17,10 @@ use crate::task::JoinHandle;
 pub(crate) struct RuntimeShared {
     rings: Box<[OnceLock<WorkerRing>]>,
     ring_config: RingConfig,
+    /// The driver every reactor of this runtime runs.
+    driver: Driver,
+    /// Why it is not io_uring, when the runtime fell back.
+    fallback: Option<String>,
 }
 
 /// A worker's ring as the other threads see it.
@@ -47,6 +53,9 @@ pub struct Builder {
     executor: executor::Builder,
     workers: usize,
     ring: RingConfig,
+    /// `None`: io_uring, falling back to epoll (or what the environment
+    /// says).
+    driver: Option<Driver>,
 }
 
 impl Default for Builder {
@@ -55,6 +64,7 @@ impl Default for Builder {
             executor: executor::Builder::new(),
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             ring: RingConfig::default(),
+            driver: None,
         }
     }
 }
@@ -107,22 +117,56 @@ impl Builder {
         self
     }
 
+    /// Runs exactly `driver`, with no fallback: [`Driver::IoUring`] is the
+    /// strict mode (building fails, with the message that names the cause,
+    /// where io_uring is denied), [`Driver::Epoll`] the readiness driver.
+    /// Without it the runtime runs io_uring where it can and the readiness
+    /// driver where the host denies io_uring, and the [`DRIVER_ENV`]
+    /// environment variable (`io_uring`, `epoll`, `auto`) may force either.
+    ///
+    /// ```
+    /// use ringbolt::runtime::{Builder, Driver};
+    /// let rt = Builder::new().worker_threads(1).driver(Driver::Epoll).build().unwrap();
+    /// assert_eq!(rt.handle().driver(), Driver::Epoll);
+    /// ```
+    pub fn driver(&mut self, driver: Driver) -> &mut Self {
+        self.driver = Some(driver);
+        self
+    }
+
     /// Does nothing: timers and I/O are always on. Kept so that code written
     /// for tokio's builder compiles unchanged.
     pub fn enable_all(&mut self) -> &mut Self {
         self
     }
 
-    /// Starts the workers, each creating its ring on its own thread.
+    /// Starts the workers, each creating its ring (or poller) on its own
+    /// thread.
     ///
-    /// Fails with the ring's error when io_uring cannot be used here (the
-    /// message names the cause: `kernel.io_uring_disabled`, a seccomp
-    /// filter, an old kernel, a memlock limit), or with `InvalidInput` for
-    /// zero workers.
+    /// Where io_uring cannot be used (the ring's error names the cause:
+    /// `kernel.io_uring_disabled`, a seccomp filter, an old kernel, a
+    /// memlock limit), the runtime starts on the readiness driver, unless
+    /// io_uring was forced ([`driver`](Self::driver) or [`DRIVER_ENV`]):
+    /// then it fails with that error. Fails with `InvalidInput` for zero
+    /// workers or a bad [`DRIVER_ENV`] value.
     pub fn build(&self) -> io::Result<Runtime> {
+        match Choice::resolve(self.driver)? {
+            Choice::Only(driver) => self.build_on(driver, None),
+            Choice::Auto => match self.build_on(Driver::IoUring, None) {
+                Err(e) if ringbolt_reactor::io_uring_unavailable(&e) => {
+                    self.build_on(Driver::Epoll, Some(e.to_string()))
+                }
+                built => built,
+            },
+        }
+    }
+
+    fn build_on(&self, driver: Driver, fallback: Option<String>) -> io::Result<Runtime> {
         let shared = Arc::new(RuntimeShared {
             rings: (0..self.workers).map(|_| OnceLock::new()).collect(),
             ring_config: self.ring.clone(),
+            driver,
+            fallback,
         });
         let start_shared = Arc::clone(&shared);
         let executor = self
@@ -131,7 +175,7 @@ impl Builder {
             .worker_threads(self.workers)
             .extension(shared)
             .build(move |ws| {
-                let reactor = Reactor::new(&start_shared.ring_config)?;
+                let reactor = new_reactor(start_shared.driver, &start_shared.ring_config)?;
                 let _ = start_shared.rings[ws.index()].set(WorkerRing {
                     metrics: reactor.metrics(),
                     handle: reactor.ring_handle(),
@@ -301,13 +345,13 @@ impl Handle {
 
     /// See [`Runtime::block_on`].
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let config = self
+        let (driver, config) = self
             .inner
             .extension::<RuntimeShared>()
-            .map(|s| s.ring_config.clone())
-            .unwrap_or_default();
-        let reactor = Reactor::new(&config).unwrap_or_else(|e| {
-            panic!("block_on could not create this thread's io_uring ring: {e}")
+            .map(|s| (s.driver, s.ring_config.clone()))
+            .unwrap_or((Driver::IoUring, RingConfig::default()));
+        let reactor = new_reactor(driver, &config).unwrap_or_else(|e| {
+            panic!("block_on could not create this thread's {driver} reactor: {e}")
         });
         let _enter = reactor.enter();
         self.inner.block_on(&mut RingPark::new(&reactor), future)
@@ -316,6 +360,34 @@ impl Handle {
     /// Makes this runtime current on this thread until the guard drops.
     pub fn enter(&self) -> executor::EnterGuard {
         self.inner.enter()
+    }
+
+    /// Which I/O driver this runtime runs (see [`Builder::driver`]).
+    ///
+    /// ```
+    /// let rt = ringbolt::Runtime::new().unwrap();
+    /// match rt.handle().driver() {
+    ///     ringbolt::runtime::Driver::IoUring => println!("one io_uring ring per worker"),
+    ///     ringbolt::runtime::Driver::Epoll => println!(
+    ///         "readiness driver: {}",
+    ///         rt.handle().fallback_reason().unwrap_or_else(|| "forced".into())
+    ///     ),
+    /// }
+    /// ```
+    pub fn driver(&self) -> Driver {
+        self.inner
+            .extension::<RuntimeShared>()
+            .map_or(Driver::IoUring, |s| s.driver)
+    }
+
+    /// Why the runtime runs the readiness driver although io_uring was not
+    /// refused by its builder: the io_uring error that made it fall back
+    /// (naming the cause, as [`Builder::build`] would have reported it).
+    /// `None` on io_uring, and when the readiness driver was forced.
+    pub fn fallback_reason(&self) -> Option<String> {
+        self.inner
+            .extension::<RuntimeShared>()
+            .and_then(|s| s.fallback.clone())
     }
 
     /// Counters of every worker: the scheduler's and its ring's.
@@ -332,6 +404,7 @@ impl Handle {
             })
             .collect();
         RuntimeMetrics {
+            driver: self.driver(),
             workers,
             alive_tasks: self.inner.num_alive_tasks(),
             blocking_threads: self.inner.num_blocking_threads(),
@@ -343,6 +416,8 @@ impl Handle {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RuntimeMetrics {
+    /// The I/O driver the workers run.
+    pub driver: Driver,
     /// One entry per worker.
     pub workers: Vec<WorkerMetrics>,
     /// Tasks spawned and not yet finished.

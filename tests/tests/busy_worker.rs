@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use ringbolt::runtime::Builder;
-use ringbolt_reactor::op::Read;
+use ringbolt_reactor::op::Recv;
 use ringbolt_reactor::{submit, SharedFd};
 
 /// Spins for `d` in one poll (no yield, no syscall but the clock's).
@@ -25,7 +25,7 @@ fn spin(d: Duration) {
     }
 }
 
-/// Writes one byte to `w` once `go` fires.
+/// Writes one byte to `w` (our end's peer) once `go` fires.
 fn write_when(go: mpsc::Receiver<()>, w: OwnedFd) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         if go.recv().is_ok() {
@@ -34,21 +34,22 @@ fn write_when(go: mpsc::Receiver<()>, w: OwnedFd) -> std::thread::JoinHandle<()>
     })
 }
 
-/// A task submits a pipe read (its home: this worker's ring) and pins a hog
-/// to the same worker that spins 200 ms in one poll; 20 ms into the spin a
-/// foreign thread writes the pipe. The read's completion must reach its task
-/// on the other worker before the hog's poll ends. Without the watch (the
+/// A task starts a socket receive (its home: this worker's ring or
+/// poller) and pins a hog to the same worker that spins 200 ms in one
+/// poll; 20 ms into the spin a foreign thread writes the socket. The
+/// receive's completion must reach its task on the other worker before
+/// the hog's poll ends. Without the watch (the
 /// other worker submitting the stuck ring's queued SQE and reaping its CQ),
 /// the task resumes only after the spin.
 #[test]
 fn a_completion_on_a_stuck_worker_reaches_its_task_on_another_worker() {
     for (name, rt) in runtimes(2) {
-        let (r, w) = pipe();
+        let (r, w) = socket_pair();
         let (go_tx, go_rx) = mpsc::channel();
         let writer = write_when(go_rx, w);
         let report = rt.block_on(rt.spawn(async move {
             let fd = SharedFd::new(r);
-            let mut op = Box::pin(submit(Read::new(&fd, vec![0u8; 8], u64::MAX)));
+            let mut op = Box::pin(submit(Recv::new(&fd, vec![0u8; 8], 0)));
             // First poll: queued on this worker's ring, its home.
             assert!(futures::poll!(op.as_mut()).is_pending());
             let home = ringbolt::task::worker_index().unwrap();
@@ -95,7 +96,7 @@ fn a_completion_on_a_stuck_worker_reaches_its_task_on_another_worker() {
 }
 
 /// One worker, a hog that computes in slices and yields between them, and
-/// a task waiting for a pipe read that a foreign thread writes while the
+/// a task waiting for a socket receive that a foreign thread writes while the
 /// hog runs. The worker must turn its ring on time: the read's task runs
 /// within a few slices of the write, not after 61 of them (the tick count
 /// between turns of a worker whose queue never runs dry). Slices of 300 µs
@@ -131,9 +132,9 @@ fn a_self_yielding_hog_does_not_hold_its_workers_completions() {
     }
 }
 
-/// Hog slices between the pipe write and the reading task's resumption.
+/// Hog slices between the socket write and the reading task's resumption.
 fn slices_waited(rt: &ringbolt::Runtime, slice: Duration) -> u32 {
-    let (r, w) = pipe();
+    let (r, w) = socket_pair();
     let slices = Arc::new(AtomicU32::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let (go_tx, go_rx) = mpsc::channel::<()>();
@@ -159,9 +160,9 @@ fn slices_waited(rt: &ringbolt::Runtime, slice: Duration) -> u32 {
     let reader_slices = Arc::clone(&slices);
     let reader = rt.spawn(async move {
         let fd = SharedFd::new(r);
-        let mut read = Box::pin(submit(Read::new(&fd, vec![0u8; 8], u64::MAX)));
+        let mut read = Box::pin(submit(Recv::new(&fd, vec![0u8; 8], 0)));
         assert!(futures::poll!(read.as_mut()).is_pending());
-        // Let the hog run a few slices, then have the pipe written.
+        // Let the hog run a few slices, then have the socket written.
         while reader_slices.load(Ordering::Relaxed) < 5 {
             ringbolt::task::yield_now().await;
         }

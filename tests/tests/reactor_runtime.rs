@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use ringbolt::task::yield_now;
-use ringbolt_reactor::op::Read;
+use ringbolt_reactor::op::{Read, Recv};
 use ringbolt_reactor::{submit, SharedFd};
 
 type BoxedRead = Pin<Box<dyn Future<Output = ringbolt::buf::BufResult<usize, Vec<u8>>> + Send>>;
@@ -75,15 +75,14 @@ fn reads_dropped_on_other_threads_are_cancelled_without_leaks() {
             let mut writers = Vec::new();
             let mut tasks = Vec::new();
             for _ in 0..PIPES {
-                let (r, w) = pipe();
+                let (r, w) = socket_pair();
                 writers.push(w);
                 let tx = tx.clone();
                 tasks.push(ringbolt::spawn(async move {
                     let fd = SharedFd::new(r);
                     let mut ops: Vec<BoxedRead> = Vec::with_capacity(READS_PER_PIPE);
                     for _ in 0..READS_PER_PIPE {
-                        let mut op: BoxedRead =
-                            Box::pin(submit(Read::new(&fd, vec![0u8; 64], u64::MAX)));
+                        let mut op: BoxedRead = Box::pin(submit(Recv::new(&fd, vec![0u8; 64], 0)));
                         assert!(futures::poll!(op.as_mut()).is_pending());
                         ops.push(op);
                     }
@@ -114,7 +113,8 @@ fn reads_dropped_on_other_threads_are_cancelled_without_leaks() {
             .iter()
             .map(|w| w.ring.sq_full + w.ring.cq_overflow)
             .sum();
-        if name.starts_with("tiny") {
+        // Ring sizes mean nothing to the readiness driver.
+        if name.starts_with("tiny") && h.driver() == ringbolt::runtime::Driver::IoUring {
             assert!(
                 overflow > 0,
                 "tiny rings never filled: the test did not reach SQ-full / CQ-overflow"
@@ -128,7 +128,7 @@ fn shutdown_with_10k_ops_in_flight_drains_and_frees_everything() {
     for (name, rt) in runtimes(2) {
         let fds_before = open_fds();
         let h = rt.handle().clone();
-        let (r, w) = pipe();
+        let (r, w) = socket_pair();
         rt.block_on(async move {
             let fd = SharedFd::new(r);
             let mut tasks = Vec::new();
@@ -137,7 +137,7 @@ fn shutdown_with_10k_ops_in_flight_drains_and_frees_everything() {
                 tasks.push(ringbolt::spawn(async move {
                     // Each task keeps 100 reads in flight and waits forever.
                     let ops: Vec<_> = (0..100)
-                        .map(|_| Box::pin(submit(Read::new(&fd, vec![0u8; 32], u64::MAX))))
+                        .map(|_| Box::pin(submit(Recv::new(&fd, vec![0u8; 32], 0))))
                         .collect();
                     futures::future::join_all(ops).await
                 }));

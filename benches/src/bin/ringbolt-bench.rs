@@ -36,6 +36,18 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if let Some(driver) = &args.driver {
+        // Read by every ringbolt runtime the workloads build; set before
+        // any thread starts.
+        std::env::set_var(ringbolt::runtime::DRIVER_ENV, driver);
+    }
+    let driver = match ringbolt::runtime::Builder::new().worker_threads(1).build() {
+        Ok(rt) => rt.handle().driver(),
+        Err(e) => {
+            eprintln!("ringbolt-bench: ringbolt cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let selected = match workloads::select(args.workloads.as_deref()) {
         Ok(w) => w,
         Err(e) => {
@@ -44,13 +56,15 @@ fn main() -> ExitCode {
         }
     };
     eprintln!(
-        "ringbolt-bench: {} workload(s), {} worker(s) per runtime, {} round(s){}",
+        "ringbolt-bench: {} workload(s), {} worker(s) per runtime, {} round(s){}, \
+         ringbolt on {driver}",
         selected.len(),
         args.workers,
         args.rounds,
         if args.quick { ", quick" } else { "" }
     );
     let report = driver::run(&args, &selected);
+    println!("ringbolt's I/O driver: {driver}\n");
     print!("{}", report.table());
     match report.write_to(&args.out) {
         Ok(()) => {

@@ -2,7 +2,7 @@
 
 use super::BufPool;
 use crate::metrics::ReactorMetrics;
-use crate::reactor::with_current;
+use crate::reactor::{with_current, Driver};
 use crate::wake::Message;
 use std::sync::Arc;
 
@@ -100,8 +100,11 @@ impl Drop for RingBuf {
             return;
         };
         let (bgid, bid) = (pool.bgid, *bid);
-        let at_home = with_current(|inner| {
-            Arc::ptr_eq(&inner.shared, &pool.home) && inner.give_back_buf(bgid, bid)
+        let at_home = with_current(|driver| match driver {
+            Driver::Ring(inner) => {
+                Arc::ptr_eq(&inner.shared, &pool.home) && inner.give_back_buf(bgid, bid)
+            }
+            Driver::Poll(_) => false,
         });
         if at_home != Some(true) {
             pool.home.post(Message::ReturnBuf { bgid, bid });

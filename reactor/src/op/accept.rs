@@ -1,7 +1,7 @@
 //! `IORING_OP_ACCEPT`.
 
 use super::sockaddr::RawAddr;
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::fd::close_raw;
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -40,6 +40,24 @@ unsafe impl OpCode for Accept {
         )
         .flags(libc::SOCK_CLOEXEC)
         .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Read,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // A blocking listener could block here when another thread took
+        // the connection first.
+        self.fd.ensure_nonblocking()?;
+        let addr = &mut *self.addr;
+        addr.len = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        let storage = (&mut addr.storage as *mut libc::sockaddr_storage).cast();
+        // SAFETY: `storage` and `len` live in a Box owned by `self`, for
+        // the whole call.
+        let r = unsafe { libc::accept4(self.fd.raw(), storage, &mut addr.len, libc::SOCK_CLOEXEC) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> Self::Output {
         // SAFETY: a successful accept returns a new fd nobody else owns.

@@ -1,6 +1,6 @@
 //! Multishot `IORING_OP_ACCEPT`.
 
-use super::MultishotOpCode;
+use super::{sys, Interest, MultishotOpCode, Perform};
 use crate::fd::close_raw;
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -32,6 +32,20 @@ unsafe impl MultishotOpCode for AcceptMulti {
         opcode::AcceptMulti::new(self.fd.fd())
             .flags(libc::SOCK_CLOEXEC)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Read,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // As `Accept::perform`.
+        self.fd.ensure_nonblocking()?;
+        let null = std::ptr::null_mut();
+        // SAFETY: plain system call asking for no peer address.
+        let r = unsafe { libc::accept4(self.fd.raw(), null, null.cast(), libc::SOCK_CLOEXEC) };
+        sys::cvt(r as _)
     }
     fn context(&self) {}
     fn item(_cx: &(), result: io::Result<u32>, _flags: u32) -> io::Result<OwnedFd> {

@@ -1,7 +1,7 @@
 //! `IORING_OP_CLOSE`.
 
 use super::path::unit;
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::fd::into_raw;
 use io_uring::{opcode, squeue::Entry, types};
 use std::io;
@@ -30,6 +30,16 @@ unsafe impl OpCode for Close {
     fn create_entry(&mut self) -> Entry {
         let fd = into_raw(self.fd.take().expect("close op built once"));
         opcode::Close::new(types::Fd(fd)).build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let fd = into_raw(self.fd.take().expect("close op performed once"));
+        // SAFETY: the descriptor was ours alone (taken out of its
+        // `OwnedFd`), and is closed exactly once, here.
+        let r = unsafe { libc::close(fd) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

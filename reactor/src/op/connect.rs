@@ -2,7 +2,7 @@
 
 use super::path::unit;
 use super::sockaddr::RawAddr;
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::io;
@@ -12,6 +12,9 @@ use std::net::SocketAddr;
 pub struct Connect {
     fd: SharedFd,
     addr: Box<RawAddr>,
+    /// Without a ring: the non-blocking `connect` was made and is in
+    /// progress; later calls ask the socket how it ended.
+    started: bool,
 }
 
 impl Connect {
@@ -20,6 +23,7 @@ impl Connect {
         Self {
             fd: fd.clone(),
             addr: Box::new(RawAddr::from_std(addr)),
+            started: false,
         }
     }
 }
@@ -31,7 +35,61 @@ unsafe impl OpCode for Connect {
         let ptr = &self.addr.storage as *const libc::sockaddr_storage;
         opcode::Connect::new(self.fd.fd(), ptr.cast(), self.addr.len).build()
     }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Write,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        if self.started {
+            return connect_result(&self.fd);
+        }
+        // A blocking socket's connect would wait for the handshake.
+        self.fd.ensure_nonblocking()?;
+        let ptr = &self.addr.storage as *const libc::sockaddr_storage;
+        // SAFETY: `ptr` and `len` describe an address in a Box owned by
+        // `self`, for the whole call.
+        let r = unsafe { libc::connect(self.fd.raw(), ptr.cast(), self.addr.len) };
+        match sys::cvt(r as _) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => {
+                self.started = true;
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+            other => other,
+        }
+    }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)
+    }
+}
+
+/// How a non-blocking connect in progress ended: its error, success once
+/// the socket has a peer, or `WouldBlock` while the handshake goes on.
+fn connect_result(fd: &SharedFd) -> io::Result<u32> {
+    let mut err: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err` and `len` are live locals of the sizes passed.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.raw(),
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    sys::cvt(r as _)?;
+    if err != 0 {
+        return Err(io::Error::from_raw_os_error(err));
+    }
+    let mut addr = RawAddr::empty();
+    let storage = (&mut addr.storage as *mut libc::sockaddr_storage).cast();
+    // SAFETY: `storage` and `len` are a live local address buffer.
+    let r = unsafe { libc::getpeername(fd.raw(), storage, &mut addr.len) };
+    match sys::cvt(r as _) {
+        Ok(_) => Ok(0),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
+        Err(e) => Err(e),
     }
 }

@@ -1,7 +1,7 @@
 //! `IORING_OP_FALLOCATE`.
 
 use super::path::unit;
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::io;
@@ -35,6 +35,15 @@ unsafe impl OpCode for Fallocate {
             .offset(self.offset)
             .mode(self.mode)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let (offset, len) = (self.offset as libc::off_t, self.len as libc::off_t);
+        // SAFETY: plain system call on a descriptor `self.fd` keeps open.
+        let r = unsafe { libc::fallocate(self.fd.raw(), self.mode, offset, len) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

@@ -1,7 +1,7 @@
 //! `IORING_OP_FSYNC`.
 
 use super::path::unit;
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry, types::FsyncFlags};
 use std::io;
@@ -41,6 +41,20 @@ unsafe impl OpCode for Fsync {
             FsyncFlags::empty()
         };
         opcode::Fsync::new(self.fd.fd()).flags(flags).build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // SAFETY: plain system call on a descriptor `self.fd` keeps open.
+        let r = unsafe {
+            if self.datasync {
+                libc::fdatasync(self.fd.raw())
+            } else {
+                libc::fsync(self.fd.raw())
+            }
+        };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

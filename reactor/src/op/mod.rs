@@ -35,7 +35,7 @@
 //!    cancel can never hit a reused slot. An op stays in the table until its final CQE (today
 //!    every op has exactly one final CQE; a linked timeout or a zero-copy
 //!    notification would add a count).
-//! 9. An op holds a [`SharedFd`](crate::SharedFd) clone of the fd it works
+//! 9. An op holds a [`SharedFd`] clone of the fd it works
 //!    on, so an fd is closed only after its last op's final CQE; an explicit
 //!    [`SharedFd::close`](crate::SharedFd::close) waits for that, and
 //!    [`SharedFd::into_owned`](crate::SharedFd::into_owned), which hands
@@ -43,7 +43,32 @@
 //!    duplicate while ops still hold the original.
 //!
 //! Defining an op is implementing [`OpCode`]: say how to build the SQE from
-//! memory the op owns, and how to turn the CQE into the output.
+//! memory the op owns, how to perform the same request as a plain system
+//! call (for the readiness driver, [`Perform`]), and how to turn the result
+//! into the output.
+//!
+//! # On the readiness driver
+//!
+//! Where a reactor runs without a ring (see [`crate::DriverKind`]), the op
+//! future and its output are the same; only the way the request is made
+//! differs, as its [`Perform`] says:
+//!
+//! 10. A socket op ([`Perform::OnReadiness`]) is a non-blocking system call
+//!     made by the polling task itself. `WouldBlock` makes the future wait
+//!     until the socket's readiness changes, then try again. The kernel
+//!     never holds the op's memory between polls, so a dropped future loses
+//!     no bytes: it had either received them within a poll, and returned
+//!     them, or received nothing.
+//! 11. A file or path op ([`Perform::OnBlockingPool`]) moves into a
+//!     completion cell, as on a ring, and a blocking-pool thread performs
+//!     it and delivers its result like a CQE. Rules 2–4 and 9 hold as on a
+//!     ring: the cell owns the memory until the call returns, a dropped
+//!     future abandons the cell, and the pool thread releases what the op
+//!     produced (an opened fd) through [`OpCode::abandoned`]. A job the
+//!     pool drops unrun (at shutdown) completes with `ECANCELED`.
+//! 12. [`Perform::Inline`] ops never block and run at once on the polling
+//!     thread; [`Perform::Unsupported`] ops (io_uring-only requests)
+//!     complete with an `Unsupported` error.
 
 mod accept;
 mod accept_multi;
@@ -74,6 +99,7 @@ mod sockaddr;
 mod socket;
 mod statx;
 mod symlink;
+pub(crate) mod sys;
 mod timeout_multi;
 mod unlink;
 mod write;
@@ -110,7 +136,36 @@ pub use unlink::UnlinkAt;
 pub use write::Write;
 pub use writev::Writev;
 
+use crate::SharedFd;
 use std::io;
+
+/// Which readiness a socket op waits for when its call would block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Readable (or closed, or in error): receives, accepts.
+    Read,
+    /// Writable (or closed, or in error): sends, connects.
+    Write,
+}
+
+/// How an op is made on the readiness driver (rules 10–12).
+#[derive(Debug)]
+pub enum Perform<'a> {
+    /// A non-blocking call on socket `fd`, retried when it becomes ready
+    /// for `interest`.
+    OnReadiness {
+        /// The socket.
+        fd: &'a SharedFd,
+        /// What the call waits for when it would block.
+        interest: Interest,
+    },
+    /// A call that may block (files, paths): run on the blocking pool.
+    OnBlockingPool,
+    /// A call that never blocks: run at once on the polling thread.
+    Inline,
+    /// No system call does this (an io_uring-only request).
+    Unsupported,
+}
 
 /// An io_uring operation.
 ///
@@ -128,6 +183,16 @@ pub unsafe trait OpCode: std::marker::Send + 'static {
 
     /// Builds the SQE.
     fn create_entry(&mut self) -> io_uring::squeue::Entry;
+
+    /// How the readiness driver makes this request.
+    fn perform_mode(&self) -> Perform<'_>;
+
+    /// Makes the request as one system call, without a ring, and returns
+    /// what its CQE would hold (`WouldBlock` for a socket call that would
+    /// block; then it is called again once the socket is ready). It may be
+    /// called several times, only while no other call on `self` runs, and
+    /// passes the kernel only memory `self` owns, for the call's duration.
+    fn perform(&mut self) -> io::Result<u32>;
 
     /// Turns the CQE (`res` as an `io::Result`, and the CQE flags) into the
     /// output, giving back what the op owned.
@@ -160,6 +225,14 @@ pub unsafe trait MultishotOpCode: std::marker::Send + 'static {
 
     /// Builds the SQE.
     fn create_entry(&mut self) -> io_uring::squeue::Entry;
+
+    /// How the readiness driver makes this request (only
+    /// [`Perform::OnReadiness`] or [`Perform::Unsupported`]).
+    fn perform_mode(&self) -> Perform<'_>;
+
+    /// Makes one request as a system call (see [`OpCode::perform`]): each
+    /// success is an item, an error other than `WouldBlock` the final one.
+    fn perform(&mut self) -> io::Result<u32>;
 
     /// The context items are built with.
     fn context(&self) -> Self::Context;

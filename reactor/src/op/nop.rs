@@ -1,6 +1,6 @@
 //! `IORING_OP_NOP`.
 
-use super::OpCode;
+use super::{OpCode, Perform};
 use io_uring::{opcode, squeue::Entry};
 use std::io;
 
@@ -13,6 +13,12 @@ unsafe impl OpCode for Nop {
     type Output = io::Result<()>;
     fn create_entry(&mut self) -> Entry {
         opcode::Nop::new().build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::Inline
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        Ok(0)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         result.map(drop)

@@ -1,7 +1,7 @@
 //! `IORING_OP_OPENAT`.
 
 use super::path::{c_path, dir_fd};
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::fd::close_raw;
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -49,6 +49,15 @@ unsafe impl OpCode for OpenAt {
             .flags(self.flags | libc::O_CLOEXEC)
             .mode(self.mode)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let flags = self.flags | libc::O_CLOEXEC;
+        // SAFETY: `path` is a NUL-terminated string owned by `self`.
+        let r = unsafe { libc::openat(sys::at(&self.dir), self.path.as_ptr(), flags, self.mode) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<OwnedFd> {
         // SAFETY: a successful openat returns a new fd that nobody else owns.

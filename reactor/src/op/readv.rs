@@ -1,6 +1,6 @@
 //! `IORING_OP_READV` into owned buffers.
 
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::buf::{BufResult, IoBufMut};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -70,6 +70,23 @@ unsafe impl<B: IoBufMut> OpCode for Readv<B> {
         opcode::Readv::new(self.fd.fd(), self.iovecs.0.as_ptr(), n)
             .offset(self.offset)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // Same iovecs as the SQE's.
+        let _ = self.create_entry();
+        let (iov, n) = (self.iovecs.0.as_ptr(), self.iovecs.0.len() as libc::c_int);
+        // SAFETY: `iov` is `n` iovecs owned by `self`, each pointing into a
+        // buffer `self` owns, all alive for the whole call.
+        let r = unsafe {
+            match sys::offset(self.offset) {
+                Some(at) => libc::preadv(self.fd.raw(), iov, n, at),
+                None => libc::readv(self.fd.raw(), iov, n),
+            }
+        };
+        sys::cvt(r as _)
     }
     fn complete(mut self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, Vec<B>> {
         let result = result.map(|n| n as usize);

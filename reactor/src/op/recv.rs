@@ -1,6 +1,6 @@
 //! `IORING_OP_RECV`.
 
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::buf::{sqe_len, BufResult, IoBufMut};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -39,6 +39,21 @@ unsafe impl<B: IoBufMut> OpCode for Recv<B> {
         opcode::Recv::new(self.fd.fd(), self.buf.stable_mut_ptr(), len)
             .flags(self.flags)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Read,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let len = sqe_len(self.buf.bytes_total()) as usize;
+        let ptr = self.buf.stable_mut_ptr().cast();
+        let flags = self.flags | libc::MSG_DONTWAIT;
+        // SAFETY: `ptr` points at `len` writable bytes of `buf`, which
+        // `self` owns for the whole call.
+        let n = unsafe { libc::recv(self.fd.raw(), ptr, len, flags) };
+        sys::cvt(n as _)
     }
     fn complete(mut self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
         let result = result.map(|n| n as usize);

@@ -1,6 +1,6 @@
 //! Multishot `IORING_OP_RECV` into a provided-buffer ring.
 
-use super::MultishotOpCode;
+use super::{sys, MultishotOpCode, Perform};
 use crate::buf_ring::{BufPool, RingBuf};
 use crate::reactor::with_current;
 use crate::SharedFd;
@@ -35,9 +35,15 @@ unsafe impl MultishotOpCode for RecvMulti {
     type Item = io::Result<Option<RingBuf>>;
     type Context = Arc<BufPool>;
     fn create_entry(&mut self) -> Entry {
-        let home = with_current(|inner| Arc::ptr_eq(&inner.shared, &self.pool.home));
+        let home = with_current(|d| Arc::ptr_eq(d.shared(), &self.pool.home));
         assert_eq!(home, Some(true), "RecvMulti submitted off its pool's ring");
         opcode::RecvMulti::new(self.fd.fd(), self.pool.bgid).build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::Unsupported
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        Err(sys::unsupported("a provided-buffer receive"))
     }
     fn context(&self) -> Arc<BufPool> {
         self.pool.clone()

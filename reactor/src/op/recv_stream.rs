@@ -1,12 +1,14 @@
 //! [`RecvMultiStream`]: a multishot receive into the provided-buffer ring
 //! of whichever reactor polls it, re-armed when the kernel ends it.
 
+use super::recv::Recv;
 use super::recv_multi::RecvMulti;
-use super::{submit_multishot, Multishot};
+use super::{submit, submit_multishot, Multishot, Op};
 use crate::buf_ring::{BufRingConfig, RingBuf};
 use crate::metrics::ReactorMetrics;
-use crate::reactor::{with_current, NO_REACTOR};
+use crate::reactor::{with_current, Driver, NO_REACTOR};
 use crate::SharedFd;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -29,6 +31,11 @@ use std::task::{ready, Context, Poll};
 /// Dropping it cancels the receive; bytes the kernel had already put in
 /// buffers are then dropped (the buffers go back to their ring).
 ///
+/// On the readiness driver (no ring, no provided buffers) each item is a
+/// plain receive into a heap buffer of `config.buf_size` bytes, made when
+/// the socket is readable; [`cancel`](Self::cancel) and dropping lose
+/// nothing, since no receive is pending in the kernel.
+///
 /// # Panics
 /// Polling it on a thread with no entered reactor.
 #[must_use = "streams do nothing unless polled"]
@@ -36,6 +43,8 @@ pub struct RecvMultiStream {
     fd: SharedFd,
     config: BufRingConfig,
     op: Option<Multishot<RecvMulti>>,
+    /// Readiness driver: the receive waiting for the socket.
+    plain: Option<Op<Recv<Vec<u8>>>>,
     /// The kernel said `ENOBUFS`: re-arm once the pool has a free buffer.
     starved: bool,
     /// This starvation is counted in the metrics already.
@@ -64,6 +73,7 @@ impl RecvMultiStream {
             fd: fd.clone(),
             config,
             op: None,
+            plain: None,
             starved: false,
             counted_starve: false,
             finished: false,
@@ -92,11 +102,39 @@ impl RecvMultiStream {
                 }
                 continue;
             }
+            if let Some(op) = &mut self.plain {
+                let (res, buf) = ready!(std::pin::Pin::new(op).poll(cx));
+                self.plain = None;
+                return Poll::Ready(match res {
+                    Ok(0) => {
+                        self.finished = true;
+                        self.eof = true;
+                        None
+                    }
+                    Ok(_) => Some(Ok(RingBuf::from(buf))),
+                    Err(e) => {
+                        self.finished = true;
+                        Some(Err(e))
+                    }
+                });
+            }
             if self.finished {
                 return Poll::Ready(None);
             }
-            let pool = with_current(|inner| inner.buf_pool(self.config))
-                .unwrap_or_else(|| panic!("{NO_REACTOR}"));
+            let pool = with_current(|d| match d {
+                Driver::Ring(inner) => Some(inner.buf_pool(self.config)),
+                Driver::Poll(_) => None,
+            })
+            .unwrap_or_else(|| panic!("{NO_REACTOR}"));
+            let Some(pool) = pool else {
+                if let Err(e) = self.config.validate() {
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                let buf = Vec::with_capacity(self.config.buf_size as usize);
+                self.plain = Some(submit(Recv::new(&self.fd, buf, 0)));
+                continue;
+            };
             let pool = match pool {
                 Ok(pool) => pool,
                 Err(e) => {
@@ -131,7 +169,7 @@ impl RecvMultiStream {
     /// Whether a receive is in flight (the stream was polled and has not
     /// ended).
     pub fn is_in_flight(&self) -> bool {
-        self.op.is_some()
+        self.op.is_some() || self.plain.is_some()
     }
 
     /// Ends the stream without losing bytes: cancels the receive in flight
@@ -139,6 +177,8 @@ impl RecvMultiStream {
     /// still yielded, then `None`.
     pub fn cancel(&mut self) {
         self.finished = true;
+        // A plain receive has taken nothing yet (op rule 10).
+        self.plain = None;
         if let Some(op) = &self.op {
             op.cancel();
         }

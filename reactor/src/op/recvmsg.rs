@@ -3,7 +3,7 @@
 use super::msghdr::MsgHdr;
 use super::readv::check_count;
 use super::sockaddr::RawAddr;
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::buf::{BufResult, IoBufMut};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -66,6 +66,19 @@ unsafe impl<B: IoBufMut> OpCode for RecvMsg<B> {
         opcode::RecvMsg::new(self.fd.fd(), self.msg.as_ptr())
             .flags(self.flags as u32)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Read,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let flags = self.flags | libc::MSG_DONTWAIT;
+        // SAFETY: `msg` points at its own iovecs and address storage and
+        // into `bufs`, all owned by `self` for the whole call.
+        let n = unsafe { libc::recvmsg(self.fd.raw(), self.msg.as_ptr(), flags) };
+        sys::cvt(n as _)
     }
     fn complete(mut self, result: io::Result<u32>, _flags: u32) -> Self::Output {
         let n = match result {

@@ -1,7 +1,7 @@
 //! `IORING_OP_RENAMEAT`.
 
 use super::path::{c_path, dir_fd, unit};
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::ffi::CString;
@@ -52,6 +52,24 @@ unsafe impl OpCode for RenameAt {
         )
         .flags(self.flags)
         .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let (old_dir, new_dir) = (sys::at(&self.old_dir), sys::at(&self.new_dir));
+        // SAFETY: `old` and `new` are NUL-terminated strings owned by `self`.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                old_dir,
+                self.old.as_ptr(),
+                new_dir,
+                self.new.as_ptr(),
+                self.flags,
+            )
+        };
+        sys::cvt(r)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

@@ -1,6 +1,6 @@
 //! `IORING_OP_SEND`.
 
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::buf::{sqe_len, BufResult, IoBuf};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -35,6 +35,21 @@ unsafe impl<B: IoBuf> OpCode for Send<B> {
         opcode::Send::new(self.fd.fd(), self.buf.stable_ptr(), len)
             .flags(self.flags | libc::MSG_NOSIGNAL)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Write,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let len = sqe_len(self.buf.bytes_init()) as usize;
+        let ptr = self.buf.stable_ptr().cast();
+        let flags = self.flags | libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
+        // SAFETY: `ptr` points at `len` initialised bytes of `buf`, which
+        // `self` owns for the whole call.
+        let n = unsafe { libc::send(self.fd.raw(), ptr, len, flags) };
+        sys::cvt(n as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
         (result.map(|n| n as usize), self.buf)

@@ -3,7 +3,7 @@
 use super::msghdr::MsgHdr;
 use super::readv::check_count;
 use super::sockaddr::RawAddr;
-use super::OpCode;
+use super::{sys, Interest, OpCode, Perform};
 use crate::buf::{BufResult, IoBuf};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -60,6 +60,19 @@ unsafe impl<B: IoBuf> OpCode for SendMsg<B> {
         opcode::SendMsg::new(self.fd.fd(), self.msg.as_ptr())
             .flags(flags)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnReadiness {
+            fd: &self.fd,
+            interest: Interest::Write,
+        }
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let flags = self.flags | libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT;
+        // SAFETY: `msg` points at its own iovecs and address and into
+        // `bufs`, all owned by `self` for the whole call.
+        let n = unsafe { libc::sendmsg(self.fd.raw(), self.msg.as_ptr(), flags) };
+        sys::cvt(n as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, Vec<B>> {
         (result.map(|n| n as usize), self.bufs)

@@ -1,6 +1,6 @@
 //! `IORING_OP_SOCKET`.
 
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::fd::close_raw;
 use io_uring::{opcode, squeue::Entry};
 use std::io;
@@ -31,6 +31,15 @@ unsafe impl OpCode for Socket {
     type Output = io::Result<OwnedFd>;
     fn create_entry(&mut self) -> Entry {
         opcode::Socket::new(self.domain, self.ty | libc::SOCK_CLOEXEC, self.protocol).build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::Inline
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let ty = self.ty | libc::SOCK_CLOEXEC;
+        // SAFETY: plain system call; the new descriptor is the result.
+        let r = unsafe { libc::socket(self.domain, ty, self.protocol) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<OwnedFd> {
         // SAFETY: a successful socket op returns a new fd nobody else owns.

@@ -1,7 +1,7 @@
 //! `IORING_OP_STATX`.
 
 use super::path::{c_path, dir_fd};
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::ffi::CString;
@@ -65,6 +65,24 @@ unsafe impl OpCode for Statx {
         .flags(self.flags)
         .mask(self.mask)
         .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // SAFETY: `path` is a NUL-terminated string and `buf` room for one
+        // `statx`, both owned by `self` for the whole call.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_statx,
+                sys::at(&self.dir),
+                self.path.as_ptr(),
+                self.flags,
+                self.mask,
+                self.buf.as_mut_ptr(),
+            )
+        };
+        sys::cvt(r)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<libc::statx> {
         // SAFETY: statx succeeded, so the kernel filled the whole struct.

@@ -1,7 +1,7 @@
 //! `IORING_OP_SYMLINKAT`.
 
 use super::path::{c_path, dir_fd, unit};
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::ffi::CString;
@@ -39,6 +39,16 @@ unsafe impl OpCode for SymlinkAt {
     type Output = io::Result<()>;
     fn create_entry(&mut self) -> Entry {
         opcode::SymlinkAt::new(dir_fd(&self.dir), self.target.as_ptr(), self.link.as_ptr()).build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let dir = sys::at(&self.dir);
+        // SAFETY: `target` and `link` are NUL-terminated strings owned by
+        // `self`.
+        let r = unsafe { libc::symlinkat(self.target.as_ptr(), dir, self.link.as_ptr()) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

@@ -1,6 +1,6 @@
 //! Multishot `IORING_OP_TIMEOUT`: a kernel interval timer.
 
-use super::MultishotOpCode;
+use super::{sys, MultishotOpCode, Perform};
 use io_uring::{opcode, squeue::Entry, types};
 use std::io;
 use std::time::Duration;
@@ -33,6 +33,12 @@ unsafe impl MultishotOpCode for TimeoutMulti {
             .count(self.count)
             .flags(types::TimeoutFlags::MULTISHOT)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::Unsupported
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        Err(sys::unsupported("a kernel interval timer (TimeoutMulti)"))
     }
     fn context(&self) {}
     fn item(_cx: &(), result: io::Result<u32>, _flags: u32) -> io::Result<()> {

@@ -1,7 +1,7 @@
 //! `IORING_OP_UNLINKAT`.
 
 use super::path::{c_path, dir_fd, unit};
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
 use std::ffi::CString;
@@ -37,6 +37,14 @@ unsafe impl OpCode for UnlinkAt {
         opcode::UnlinkAt::new(dir_fd(&self.dir), self.path.as_ptr())
             .flags(self.flags)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        // SAFETY: `path` is a NUL-terminated string owned by `self`.
+        let r = unsafe { libc::unlinkat(sys::at(&self.dir), self.path.as_ptr(), self.flags) };
+        sys::cvt(r as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> io::Result<()> {
         unit(result)

@@ -1,6 +1,6 @@
 //! `IORING_OP_WRITE` from an owned buffer.
 
-use super::OpCode;
+use super::{sys, OpCode, Perform};
 use crate::buf::{sqe_len, BufResult, IoBuf};
 use crate::SharedFd;
 use io_uring::{opcode, squeue::Entry};
@@ -37,6 +37,22 @@ unsafe impl<B: IoBuf> OpCode for Write<B> {
         opcode::Write::new(self.fd.fd(), self.buf.stable_ptr(), len)
             .offset(self.offset)
             .build()
+    }
+    fn perform_mode(&self) -> Perform<'_> {
+        Perform::OnBlockingPool
+    }
+    fn perform(&mut self) -> io::Result<u32> {
+        let len = sqe_len(self.buf.bytes_init()) as usize;
+        let ptr = self.buf.stable_ptr().cast();
+        // SAFETY: `ptr` points at `len` initialised bytes of `buf`, which
+        // `self` owns for the whole call.
+        let n = unsafe {
+            match sys::offset(self.offset) {
+                Some(at) => libc::pwrite(self.fd.raw(), ptr, len, at),
+                None => libc::write(self.fd.raw(), ptr, len),
+            }
+        };
+        sys::cvt(n as _)
     }
     fn complete(self, result: io::Result<u32>, _flags: u32) -> BufResult<usize, B> {
         (result.map(|n| n as usize), self.buf)

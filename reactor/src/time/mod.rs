@@ -100,9 +100,9 @@ impl Sleep {
             return; // Fired or shut down: the wheel no longer holds it.
         }
         let removed = with_current(|inner| {
-            inner.home == home
+            inner.home() == home
                 && inner
-                    .wheel
+                    .wheel()
                     .try_borrow_mut()
                     .map(|mut w| w.remove(key))
                     .is_ok()
@@ -136,10 +136,10 @@ impl Future for Sleep {
                     let shared = Arc::new(TimerShared::new());
                     let registered = with_current(|inner| {
                         let key = inner
-                            .wheel
+                            .wheel()
                             .borrow_mut()
                             .insert(this.deadline, shared.clone());
-                        key.map(|key| (key, inner.home))
+                        key.map(|key| (key, inner.home()))
                     })
                     .unwrap_or_else(|| panic!("{NO_REACTOR}"));
                     this.state = match registered {

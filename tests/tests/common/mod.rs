@@ -40,6 +40,15 @@ pub fn pipe() -> (OwnedFd, OwnedFd) {
     (r.into(), w.into())
 }
 
+/// A connected Unix socket pair as (our end, the writer's end). Tests that
+/// keep receives in flight use sockets: a socket receive waits on
+/// readiness on both drivers (the readiness driver runs a pipe read on
+/// the blocking pool, where it blocks a thread and cannot be cancelled).
+pub fn socket_pair() -> (OwnedFd, OwnedFd) {
+    let (a, b) = std::os::unix::net::UnixStream::pair().expect("socketpair");
+    (a.into(), b.into())
+}
+
 /// Resident memory of this process in KiB.
 pub fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
