@@ -413,10 +413,13 @@ impl Reaper<'_> {
 
 /// A handle on a reactor's completion side that any thread may hold, so it
 /// can deliver the reactor's completions while the owner thread is stuck in
-/// one long poll (see the module documentation of the runtime's worker).
+/// one long poll (see the executor's worker module, "the watch").
 ///
-/// It never submits and never enters the ring: it only reads CQEs the
-/// kernel already posted, under the ring's completion lock.
+/// It never writes the owner's SQ: on a ring, [`help`](Self::help) enters
+/// it only to make the kernel consume the SQEs the owner already published
+/// (rule 7), then delivers the CQEs the kernel posted, under the ring's
+/// completion lock; on the readiness driver it polls the owner's poller
+/// without blocking.
 #[derive(Clone)]
 pub struct RingHandle {
     target: HelpTarget,
